@@ -50,7 +50,7 @@ class PhraseMatch:
 
 
 class Assistant:
-    def __init__(self, index, encoder, fusion: str = "rrf", **answer_options):
+    def __init__(self, index, encoder, fusion: str = "weighted", **answer_options):
         self.index = index
         self.encoder = encoder
         self.searcher = Searcher(index, encoder, fusion=fusion)

@@ -19,7 +19,12 @@ TERMS_FILE = RESOURCES / "policy_terms.txt"
 SYNONYMS_FILE = RESOURCES / "synonyms.tsv"
 
 _TITLE_IN_BRACKETS = re.compile(r"《([^《》\n]{2,60})》")
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,60})[”\"」』》]")
 _WORD_CHAR = re.compile(r"[\w\u4e00-\u9fff]")
+
+# jieba part-of-speech flags of words that name what a question is about
+# (x: our user-dictionary terms, l/j: fixed phrases and abbreviations, eng: Latin words).
+_NOUN_FLAGS = frozenset({"n", "nr", "nrt", "ns", "nt", "nz", "nw", "ng", "vn", "an", "l", "j", "x", "eng", "b", "s"})
 
 # Function words and question words carry no evidence about which passage answers.
 STOPWORDS = frozenset("""
@@ -27,7 +32,7 @@ STOPWORDS = frozenset("""
 这 那 这个 那个 这些 那些 其 该 之 所 从 向 到 给 让 由 通过 关于 进行 开展 相关 有关 一个 一些
 什么 怎么 怎样 怎么样 如何 哪些 哪个 哪家 哪里 哪儿 哪 多少 几 几个 请问 请 问 我 我们 我司 你 你们 您
 他 她 它 他们 要 想 想要 能 能否 能不能 可以 可不可以 需要 一下 是否 有没有 是不是 为什么 吗 多 会 得 着 过
-现在 目前 具体 主要 哪方面 方面 情况 问题 一下子 知道 告诉 了解 咨询 办 弄 搞
+现在 目前 具体 主要 多久 多少钱 几天 哪天 一共 时候 什么时候 多长时间 啥 咋 咋办 怎么办 干什么 好处 有没有 原文 原话 全称 全名 那条 那个 这条 写 怎么写 哪天 哪方面 方面 情况 问题 一下子 知道 告诉 了解 咨询 办 弄 搞
 """.split())
 
 
@@ -51,6 +56,11 @@ def normalize(text: str) -> str:
     if len(simplified) != len(folded):  # a phrase-level conversion changed the length
         simplified = "".join(_t2s().convert(ch) or ch for ch in folded)
     return simplified
+
+
+def quoted_phrases(question: str) -> list[str]:
+    """Normalised phrases the user put in quotes or 《》 (at least two characters)."""
+    return [p.strip() for p in _QUOTED.findall(normalize(question)) if len(p.strip()) >= 2]
 
 
 def titles_in(text: str) -> list[str]:
@@ -100,7 +110,8 @@ class PolicyTokenizer:
         for term in self.user_terms:
             # A high frequency keeps the term whole; cut_for_search still adds its parts.
             self._jieba.add_word(term, freq=20000)
-        self._synonyms = load_synonyms()
+        self.synonyms = load_synonyms()
+        self._pos = None  # jieba.posseg tokenizer sharing the user dictionary, made on first use
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of a passage: words and their sub-words, stopwords removed."""
@@ -113,19 +124,35 @@ class PolicyTokenizer:
         """Tokens of a question plus synonym expansions (知产 → 知识产权, …)."""
         tokens = self.tokens(question)
         normalized = normalize(question)
-        for key, expansions in self._synonyms.items():
+        for key, expansions in self.synonyms.items():
             if key in normalized:
                 for expansion in expansions:
                     tokens.extend(self.tokens(expansion))
         return tokens
 
-    def content_words(self, question: str) -> list[str]:
-        """Distinct question words (no synonyms), used to measure how much of a question a passage covers."""
-        seen: list[str] = []
+    def content_words(self, question: str) -> list[tuple[str, float]]:
+        """Distinct question words with a weight by part of speech: names and nouns
+        (what a question is about) 1.0, verbs and adjectives 0.5; pronouns, adverbs,
+        particles, numerals-as-question-words and time words are left out."""
+        import jieba.posseg
+
         normalized = normalize(question)
         with self._lock:
-            words = list(self._jieba.cut(normalized))
-        for w in words:
-            if w.strip() and _WORD_CHAR.search(w) and w not in STOPWORDS and w not in seen:
-                seen.append(w)
-        return seen
+            if self._pos is None:
+                self._pos = jieba.posseg.POSTokenizer(self._jieba)
+            pairs = [(p.word, p.flag) for p in self._pos.cut(normalized)]
+        out: dict[str, float] = {}
+        # A phrase the user quotes (“六是”, 《…》) is looked for whole.
+        for phrase in quoted_phrases(question):
+            out[phrase] = 1.0
+        for word, flag in pairs:
+            if not word.strip() or not _WORD_CHAR.search(word) or word in STOPWORDS:
+                continue
+            if flag in _NOUN_FLAGS or (flag == "m" and word.isdigit()):
+                weight = 1.0
+            elif flag[:1] in ("v", "a"):
+                weight = 0.5
+            else:
+                continue
+            out[word] = max(out.get(word, 0.0), weight)
+        return list(out.items())

