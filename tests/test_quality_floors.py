@@ -1,0 +1,43 @@
+"""The quality benchmark in CI: fails the build when a figure drops below its floor.
+
+Runs the default configuration on the own and held-out question sets and on a fixed
+sample of CMRC 2018 dev questions (the CMRC index over all 848 paragraphs is built
+once, under benchmarks/cache/). Floors live in benchmarks/floors.json.
+"""
+
+import json
+
+import pytest
+
+from benchmarks import quality
+
+pytestmark = pytest.mark.slow
+FLOORS = json.loads((quality.BENCH / "floors.json").read_text(encoding="utf-8"))
+
+
+def _check(metrics: dict, floors: dict) -> list[str]:
+    problems = []
+    for name, floor in floors.items():
+        if name in ("sample",):
+            continue
+        if name.endswith("_max"):
+            value = metrics[name[:-4]]
+            if value > floor:
+                problems.append(f"{name[:-4]} = {value:.3f} > {floor}")
+        elif metrics[name] < floor:
+            problems.append(f"{name} = {metrics[name]:.3f} < {floor}")
+    return problems
+
+
+@pytest.mark.parametrize("set_name", ["own", "heldout"])
+def test_policy_question_floors(set_name):
+    path = quality.QUESTIONS if set_name == "own" else quality.HELDOUT
+    metrics = quality.run_config("own", quality.ROOT / "documents", quality.load_own_questions(path), quality.DEFAULT)
+    assert not _check(metrics, FLOORS[set_name]), (metrics["failures"], _check(metrics, FLOORS[set_name]))
+
+
+def test_cmrc_sample_floors():
+    docs, questions = quality.prepare_cmrc(FLOORS["cmrc"]["sample"])
+    metrics = quality.run_config("cmrc", docs, questions, quality.DEFAULT)
+    assert len(questions) == FLOORS["cmrc"]["sample"]
+    assert not _check(metrics, FLOORS["cmrc"]), _check(metrics, FLOORS["cmrc"])

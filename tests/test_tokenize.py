@@ -1,0 +1,29 @@
+"""Normalisation, jieba user dictionary and query synonyms."""
+
+from assistant.tokenize import PolicyTokenizer, collect_user_terms, normalize, quoted_phrases
+
+
+def test_normalize_keeps_length_and_folds_width_and_script():
+    for text in ["（一）ＡＢＣ１２３，專利費用減繳", "獎勵 vs 奖励", "Ｅｍｏｊｉ😀\u3000空格"]:
+        assert len(normalize(text)) == len(text)
+    assert normalize("（一）ＡＢＣ１２３") == "(一)abc123"
+    assert normalize("專利費用減繳獎勵") == "专利费用减缴奖励"
+
+
+def test_user_terms_stay_whole_and_titles_are_collected():
+    terms = collect_user_terms(["印发《天津市知识产权质押融资入园惠企行动方案》。"])
+    assert "天津市知识产权质押融资入园惠企行动方案" in terms and "巡回评审庭" in terms
+    tokenizer = PolicyTokenizer(terms)
+    tokens = tokenizer.tokens("设立商标巡回评审庭，开展质押融资")
+    assert "商标巡回评审庭" in tokens and "质押融资" in tokens
+    assert "，" not in tokens and "的" not in tokenizer.tokens("质押融资的政策")
+
+
+def test_query_synonyms_expand_colloquial_words():
+    tokenizer = PolicyTokenizer(collect_user_terms([]))
+    tokens = tokenizer.query_tokens("知产质押贷款")
+    assert "知识产权" in tokens and "融资" in tokens
+
+
+def test_quoted_phrases():
+    assert quoted_phrases("“六是”那条原文《天津市知识产权保护条例》") == ["六是", "天津市知识产权保护条例"]
