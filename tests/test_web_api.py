@@ -1,0 +1,68 @@
+"""The HTTP JSON API and the Gradio API, against `python app.py` started by the test."""
+
+import json
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.slow
+
+
+def test_post_api_ask_returns_the_cli_json(live_app):
+    response = requests.post(live_app["url"] + "/api/ask", json={"question": "质押融资有哪些支持政策"}, timeout=60)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["found"] and "质押融资" in data["answer"]
+    assert {"question", "found", "answer", "citations", "latency_ms"} <= set(data)
+    assert {"n", "doc_id", "title", "section", "date", "quote", "passage", "score"} <= set(data["citations"][0])
+
+
+@pytest.mark.parametrize("body, headers, status", [
+    (b"{not json", {"Content-Type": "application/json"}, 400),
+    (b'{"question": 5}', {"Content-Type": "application/json"}, 400),
+    (b'["question"]', {"Content-Type": "application/json"}, 400),
+    (b'{"question": "x", "top_k": "many"}', {"Content-Type": "application/json"}, 400),
+    (b"question=x", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
+    (json.dumps({"question": "专" * 20000}).encode(), {"Content-Type": "application/json"}, 413),
+    (b"\xff\xfe\x00", {"Content-Type": "application/json"}, 400),
+])
+def test_bad_requests_get_a_json_4xx(live_app, body, headers, status):
+    response = requests.post(live_app["url"] + "/api/ask", data=body, headers=headers, timeout=30)
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
+def test_cors_allows_listed_origins_and_refuses_others(live_app, portals):
+    allowed, denied = portals
+    url = live_app["url"] + "/api/ask"
+    ok = requests.post(url, json={"question": "专利费用减缴备案审核要多久"}, headers={"Origin": allowed.origin}, timeout=30)
+    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == allowed.origin
+    preflight = requests.options(url, headers={"Origin": allowed.origin, "Access-Control-Request-Method": "POST"}, timeout=30)
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == allowed.origin
+    refused = requests.post(url, json={"question": "x"}, headers={"Origin": denied.origin}, timeout=30)
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+
+
+def test_widget_frame_ancestors_lists_only_allowed_origins(live_app, portals):
+    allowed, denied = portals
+    widget = requests.get(live_app["url"] + "/widget/", timeout=30)
+    policy = widget.headers["Content-Security-Policy"]
+    assert policy == f"frame-ancestors 'self' {allowed.origin}"
+    main = requests.get(live_app["url"] + "/", timeout=30)
+    assert main.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert main.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_gradio_client_api(live_app):
+    from gradio_client import Client
+
+    client = Client(live_app["url"] + "/", verbose=False)
+    result = client.predict("专利费用减缴备案审核要多久", api_name="/ask")
+    assert result["found"] and "5个工作日" in result["answer"]
+
+
+def test_lookup_and_health(live_app):
+    health = requests.get(live_app["url"] + "/api/health", timeout=30).json()
+    assert health["ready"] is True
+    found = requests.get(live_app["url"] + "/api/lookup", params={"q": "巡回评审庭"}, timeout=30).json()
+    assert any(m["exact"] for m in found["matches"])
