@@ -279,8 +279,9 @@ def create_app(settings: Settings | None = None, assistant=None):
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     allowed = set(settings.allowed_origins)
 
-    app = FastAPI(title="知识产权政策问答 API", docs_url=None, redoc_url=None, openapi_url=None,
-                  root_path=settings.root_path)
+    # Behind a proxy that strips ASSISTANT_ROOT_PATH (deploy/nginx-assistant.conf), uvicorn's
+    # root_path puts it back into the scope, so Gradio writes its URLs with the prefix.
+    app = FastAPI(title="知识产权政策问答 API", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.assistant_state = state
     app.state.feedback = feedback
 
@@ -291,6 +292,9 @@ def create_app(settings: Settings | None = None, assistant=None):
     @app.middleware("http")
     async def guard(request: Request, call_next):
         path = request.url.path
+        root = request.scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):] or "/"
         origin = request.headers.get("origin")
         is_api = path.startswith("/api/")
         if is_api and origin and origin not in allowed and not same_origin(request, origin):
@@ -367,12 +371,10 @@ def create_app(settings: Settings | None = None, assistant=None):
     theme = _theme()
     widget = build_chat_blocks(state, limiter, feedback, widget=True)
     widget.queue(default_concurrency_limit=4, max_size=64)
-    app = gr.mount_gradio_app(app, widget, path=WIDGET_PATH, root_path=f"{settings.root_path}{WIDGET_PATH}",
-                              footer_links=[], theme=theme, css=CSS, show_error=False)
+    app = gr.mount_gradio_app(app, widget, path=WIDGET_PATH, footer_links=[], theme=theme, css=CSS, show_error=False)
     main = build_chat_blocks(state, limiter, feedback, widget=False)
     main.queue(default_concurrency_limit=4, max_size=128)
-    app = gr.mount_gradio_app(app, main, path="/", root_path=settings.root_path or None,
-                              footer_links=["api"], theme=theme, css=CSS, show_error=False)
+    app = gr.mount_gradio_app(app, main, path="/", footer_links=["api"], theme=theme, css=CSS, show_error=False)
     return app
 
 
@@ -386,4 +388,5 @@ def serve(settings: Settings | None = None) -> None:
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}{settings.root_path or ''}/"
     print(f"政策问答助手已启动：{url}（门户挂件：{url.rstrip('/')}{WIDGET_PATH}/）", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True,
+                root_path=settings.root_path)
