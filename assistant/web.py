@@ -104,6 +104,19 @@ class AppState:
         finally:
             self._ready.set()
 
+    def reindex(self) -> None:
+        """Rebuild from the documents folder and swap the new Assistant in; questions keep
+        being answered from the old one meanwhile."""
+        from .service import Assistant
+
+        try:
+            fresh = Assistant.open(self.settings, progress=self._on_progress)
+        except Exception:
+            log.exception("reindex failed; the previous index keeps serving")
+            return
+        self.assistant = fresh  # one reference assignment: requests see old or new, never half
+        log.info("reindexed: %d chunks", len(fresh.index.chunks))
+
     def _on_progress(self, done: int, total: int, what: str) -> None:
         self.progress = (done, total, what)
 
@@ -353,6 +366,8 @@ def create_app(settings: Settings | None = None, assistant=None):
             log.exception("answer failed")
             return error("这个问题处理时出错了，请换个问法再试", 503)
         if settings.log_questions:
+            log.info("question=%r found=%s latency_ms=%.0f", answer.question[:200], answer.found, answer.latency_ms)
+        else:
             log.info("question answered found=%s latency_ms=%.0f", answer.found, answer.latency_ms)
         return JSONResponse(answer.to_dict())
 
@@ -368,6 +383,9 @@ def create_app(settings: Settings | None = None, assistant=None):
             return error("q 必须是 1 到 200 个字符", 400)
         return {"phrase": q, "matches": [m.__dict__ for m in state.assistant.lookup(q)]}
 
+    from .admin import register_admin_routes
+
+    register_admin_routes(app, state, settings)
     theme = _theme()
     widget = build_chat_blocks(state, limiter, feedback, widget=True)
     widget.queue(default_concurrency_limit=4, max_size=64)
