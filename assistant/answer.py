@@ -50,7 +50,7 @@ ANSWER_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
      re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
     ("rate", re.compile(r"利率|费率|税率"), re.compile(r"[%％]|厘")),
     ("share", re.compile(r"比例|百分之|多少%|几成|减多少|免多少|减免多少"),
-     re.compile(r"[%％]|\d+成|免缴|免收")),
+     re.compile(r"[%％]|百分之|\d+成|[一二三四五六七八九]成|免缴|免收")),
     ("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日"),
      re.compile(rf"(?:\d+|{_CN_COUNT})\s*个?(?:工作日|自然日|日|天|周|月|年|小时)")),
     ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|日期"), _DATE),

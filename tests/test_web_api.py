@@ -66,3 +66,47 @@ def test_lookup_and_health(live_app):
     assert health["ready"] is True
     found = requests.get(live_app["url"] + "/api/lookup", params={"q": "巡回评审庭"}, timeout=30).json()
     assert any(m["exact"] for m in found["matches"])
+
+
+def test_progress_is_reported_while_the_index_builds(tmp_path):
+    import time
+
+    from tests.conftest import start_app
+
+    process, url = start_app(tmp_path, {"ASSISTANT_RATE_LIMIT_PER_MINUTE": "100000"})
+    try:
+        seen = []
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            try:
+                health = requests.get(url + "/api/health", timeout=2).json()
+            except requests.RequestException:
+                time.sleep(0.2)
+                continue
+            seen.append(health)
+            if health["ready"]:
+                break
+            early = requests.post(url + "/api/ask", json={"question": "专利费用减缴备案审核要多久"}, timeout=30)
+            assert early.status_code == 503 and "索引" in early.json()["error"]
+            time.sleep(0.2)
+        assert seen[-1]["ready"]
+        assert any("正在准备索引" in h["status"] for h in seen)  # the page was up before the index
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_feedback_export_command(live_app, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    requests.post(live_app["url"] + "/api/ask", json={"question": "质押融资"}, timeout=60)
+    out = tmp_path / "feedback.csv"
+    env = dict(os.environ, ASSISTANT_DATA_DIR=str(live_app["data_dir"]))
+    result = subprocess.run([sys.executable, "-m", "assistant", "feedback-export", "--output", str(out)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "已导出" in result.stdout
+    assert out.read_text(encoding="utf-8-sig").startswith("id,created,rating,question")

@@ -60,8 +60,9 @@ def test_chat_answers_with_an_opened_citation_and_stays_offline(live_app, page):
     assert hosts == {live_app["url"].split("/")[2]}, hosts  # no fonts, scripts or analytics from elsewhere
 
 
-def test_typed_html_is_never_live(live_app, page):
-    page.goto(live_app["url"] + "/")
+@pytest.mark.parametrize("path", ["/", "/widget/"])
+def test_typed_html_is_never_live(live_app, page, path):
+    page.goto(live_app["url"] + path)
     page.wait_for_selector("#question textarea", timeout=60000)
     ask(page, '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>专利费用减缴')
     page.wait_for_function("document.querySelectorAll('#chat .message').length >= 2", timeout=60000)
