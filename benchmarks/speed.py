@@ -8,7 +8,6 @@ Run it on an otherwise idle machine: the figures are wall-clock times.
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
