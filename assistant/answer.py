@@ -1,11 +1,17 @@
 """Extractive answers: pick verbatim sentences from the top chunks and cite them.
 
-Sentence score = cosine(sentence, question) (vectors pre-computed at index time)
-+ character-bigram overlap with the question + small cues for the kind of fact asked
-(numbers for 多少/多久, dates for 什么时候) + a prior for the chunk's rank. The best
-sentence is quoted with its neighbour when it is too short to stand alone; list
-questions (有哪些…) get up to three. "Not found" is decided before any of this, from
-retrieval evidence (see `is_answerable`).
+1. "Not found" first: retrieval evidence (`SearchResult.relevance`) below a calibrated
+   threshold, or a question asking for a kind of fact (an amount, a share, a duration,
+   a date, a count) that none of the best sentences states.
+2. Every sentence of the top three chunks is scored: cosine with the question (sentence
+   vectors are pre-computed at index time) + character-bigram overlap weighted by
+   *local* IDF (bigrams shared by all candidates, usually the topic, count for little)
+   + a cue when it states the kind of fact asked − a small penalty for lower-ranked
+   chunks and for bare headings.
+3. The best sentence is quoted verbatim; a runner-up within a small margin is quoted too,
+   from the same passage or as a second citation (so two documents that disagree both
+   appear, newest first); a short sentence brings its neighbour; list questions
+   (有哪些…) bring up to three sentences of the passage.
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ EMPTY_TEXT = "请输入您的问题，例如：专利费用减缴备案审核要
 # in-scope CMRC questions (python -m benchmarks.calibrate; see benchmarks/RESULTS.md).
 DEFAULT_MIN_RELEVANCE = 0.45
 
-# Sentence-score weights, chosen by a grid search on 500 CMRC dev questions and the
-# in-scope policy questions (benchmarks/RESULTS.md, "choosing the answer sentence").
+# Sentence-score weights, chosen by a one-off grid search (top-1 answer containment) on
+# 500 CMRC dev questions and the in-scope policy questions; the benchmark rows "no
+# sentence vectors" in benchmarks/RESULTS.md show what the cosine term adds.
 W_COSINE = 1.0
 W_LOCAL_OVERLAP = 0.5
 W_RANK = 0.03
