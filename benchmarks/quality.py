@@ -41,7 +41,9 @@ BENCH = ROOT / "benchmarks"
 CACHE = BENCH / "cache"
 QUESTIONS = BENCH / "questions.jsonl"
 HELDOUT = BENCH / "questions_heldout.jsonl"
-CMRC_DEV = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
+# ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
+SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))
+CMRC_DEV = SHARED / "data" / "cmrc2018" / "cmrc2018_dev.json"
 CMRC_SAMPLE_SEED = 2018
 _MARKER = re.compile(r"\[\d+\]|（该文件已被后续文件修改，请以现行规定为准）|（\d{4}-\d{2}-\d{2}）")
 
