@@ -17,7 +17,7 @@ def proxied(tmp_path_factory):
     if not shutil.which("nginx") and not (ROOT / NGINX).exists():
         pytest.fail("nginx is not installed (scripts/test.sh installs nginx-light)")
     tmp = tmp_path_factory.mktemp("subpath")
-    process, app_url = start_app(tmp, {"ASSISTANT_ROOT_PATH": "/assistant"})
+    process, app_url = start_app(tmp, {"ASSISTANT_ROOT_PATH": "/assistant", "ASSISTANT_RATE_LIMIT_PER_MINUTE": "8"})
     port = free_port()
     block = (ROOT / "deploy" / "nginx-assistant.conf").read_text(encoding="utf-8")
     block = block.replace("http://127.0.0.1:7860/", app_url + "/")
@@ -76,3 +76,16 @@ def test_chat_works_in_a_browser_under_the_sub_path(proxied):
         assert "5个工作日" in page.inner_text("#chat")
         browser.close()
     assert not failed, failed
+
+
+def test_rate_limit_counts_the_real_client_and_ignores_forged_forwarding(proxied):
+    """Runs last in this module: it spends the client's 8 questions a minute."""
+    codes = []
+    for _ in range(10):
+        codes.append(requests.post(proxied + "/api/ask", json={"question": "质押融资"}, timeout=60).status_code)
+        if codes[-1] == 429:
+            break
+    assert codes[-1] == 429
+    forged = requests.post(proxied + "/api/ask", json={"question": "质押融资"},
+                           headers={"X-Forwarded-For": "203.0.113.9"}, timeout=60)
+    assert forged.status_code == 429
