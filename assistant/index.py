@@ -294,7 +294,11 @@ def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAU
 
 def _write_build(out: Path, documents: list[Document], chunks: list[Chunk], chunk_matrix,
                  sentence_matrix, corpus_tokens, user_terms, encoder, max_chars, skipped, faiss) -> None:
+    import logging
+
     import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
     with open(out / "documents.jsonl", "w", encoding="utf-8") as handle:
         for doc in documents:
