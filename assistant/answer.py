@@ -162,6 +162,7 @@ class AnswerBuilder:
         q_grams = question_bigrams(question)
         kind = answer_kind(question)
         wants_title = bool(_FULL_NAME_Q.search(question))
+        wants_list = bool(_LIST_Q.search(question))
         raw = []
         for rank, hit in enumerate(result.hits[:self.chunks_considered]):
             chunk = hit.chunk
@@ -191,6 +192,8 @@ class AnswerBuilder:
                 score -= W_HEADING  # a title restates the question; the answer is below it
             if wants_title and _TITLE.search(text):
                 score += W_CUE
+            if wants_list and text.endswith(("：", ":")):
+                score += W_CUE  # "…下列…：" introduces the list the question asks for
             out.append(Candidate(rank, hit, i, s, e, text, score))
         return out
 
