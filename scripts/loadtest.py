@@ -147,6 +147,11 @@ def main() -> int:
               f"{memory[-1][1]:.0f} MB at the end; mean {first_half:.0f} MB in the first half of the run, "
               f"{second_half:.0f} MB in the second.",
               ""]
+    per_minute = {}
+    for t, m in memory:
+        per_minute[int(t // 60)] = m  # last sample of each minute
+    if len(per_minute) > 2:
+        lines += ["RSS at the end of each minute (MB): " + ", ".join(f"{m:.0f}" for _, m in sorted(per_minute.items())), ""]
     if errors["api"] or errors["gradio"]:
         lines.append(f"Errors seen: {sorted(set(map(str, errors['api'] + errors['gradio'])))}\n")
     report = "\n".join(lines)
