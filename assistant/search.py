@@ -22,6 +22,7 @@ RRF_K = 60
 RELEVANCE_SENTENCE_WEIGHT = 3.0
 RELEVANCE_CHUNK_WEIGHT = 2.0
 DENSE_CANDIDATES = 100
+DF_CACHE_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class Searcher:
     def document_frequency(self, word: str) -> int:
         with self._df_lock:
             if word not in self._df_cache:
+                if len(self._df_cache) >= DF_CACHE_LIMIT:
+                    self._df_cache.clear()  # public questions bring endless new words: stay bounded
                 self._df_cache[word] = sum(1 for text in self.normalized_chunks if word in text)
             return self._df_cache[word]
 

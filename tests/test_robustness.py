@@ -252,3 +252,14 @@ def test_concurrent_questions_match_sequential_answers(shipped_assistant):
     with ThreadPoolExecutor(12) as pool:
         concurrent = list(pool.map(lambda q: shipped_assistant.ask(q).answer, questions))
     assert concurrent == sequential
+
+
+def test_document_frequency_cache_stays_bounded(invented_docs, tmp_path, monkeypatch):
+    import assistant.search as search
+
+    build_index(invented_docs, tmp_path / "index", HashingEncoder())
+    assistant = Assistant(load_index(tmp_path / "index"), HashingEncoder(), min_relevance=-10)
+    monkeypatch.setattr(search, "DF_CACHE_LIMIT", 50)
+    for i in range(300):
+        assistant.ask(f"从未见过的词语{i}号示例")
+    assert len(assistant.searcher._df_cache) <= 50
