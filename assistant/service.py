@@ -16,6 +16,7 @@ from .answer import EMPTY_TEXT, Answer, AnswerBuilder
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
 from .encoders import load_encoder
+from .errors import IndexCorruptError
 from .index import BuildReport, ProgressFn, build_index, index_status, load_index
 from .search import Searcher
 from .tokenize import normalize
@@ -63,8 +64,14 @@ class Assistant:
         encoder = load_encoder(settings.encoder)
         if build_if_needed:
             ensure_index(settings.docs_dir, settings.index_dir, encoder, max_chars, progress)
-        index = load_index(settings.index_dir, expected_encoder_id=encoder.encoder_id,
-                           expected_chunker=chunker_version(max_chars))
+        expected = {"expected_encoder_id": encoder.encoder_id, "expected_chunker": chunker_version(max_chars)}
+        try:
+            index = load_index(settings.index_dir, **expected)
+        except IndexCorruptError:
+            if not build_if_needed:
+                raise
+            build_index(settings.docs_dir, settings.index_dir, encoder, max_chars, progress=progress, force=True)
+            index = load_index(settings.index_dir, **expected)
         return cls(index, encoder, **options)
 
     # ------------------------------------------------------------ questions
@@ -124,12 +131,10 @@ class Assistant:
 
 def ensure_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAULT_MAX_CHARS,
                  progress: ProgressFn | None = None) -> BuildReport | None:
-    """Build or refresh the index when it is missing, stale or from another encoder."""
-    status = index_status(docs_dir, index_dir, encoder.encoder_id, max_chars)
-    if status == "fresh":
-        try:
-            load_index(index_dir, expected_encoder_id=encoder.encoder_id)
-            return None
-        except Exception:  # corrupt files: fall through to a rebuild
-            return build_index(docs_dir, index_dir, encoder, max_chars, progress=progress, force=True)
+    """Build or refresh the index when it is missing, stale or from another encoder.
+
+    A fresh index is not loaded here: `Assistant.open` loads it once, verifying its
+    checksums, and rebuilds it if a file turns out corrupt."""
+    if index_status(docs_dir, index_dir, encoder.encoder_id, max_chars) == "fresh":
+        return None
     return build_index(docs_dir, index_dir, encoder, max_chars, progress=progress)

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from dataclasses import replace
+
+from assistant.config import Settings
 from assistant.encoders import HashingEncoder
 from assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from assistant.index import build_index, current_build, index_status, load_index
@@ -92,6 +95,9 @@ KILL_SCRIPT = """
 import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
+from dataclasses import replace
+
+from assistant.config import Settings
 from assistant.encoders import HashingEncoder
 from assistant.index import build_index
 
@@ -156,7 +162,9 @@ def test_corrupted_index_file_is_detected_and_rebuilt(invented_docs, tmp_path):
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])  # truncated
     with pytest.raises(IndexCorruptError, match="faiss.index"):
         load_index(index_dir)
-    ensure_index(invented_docs, index_dir, HashingEncoder())
+    settings = replace(Settings(), docs_dir=invented_docs, index_dir=index_dir, encoder="hashing")
+    assistant = Assistant.open(settings)  # what the app and CLI do: detect, rebuild, load
+    assert len(assistant.index.chunks) > 0
     assert len(load_index(index_dir).chunks) > 0
 
 
