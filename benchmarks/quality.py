@@ -100,8 +100,9 @@ def prepare_cmrc(sample: int | None) -> tuple[Path, list[Question]]:
 def index_for(docs: Path, label: str, config: Config) -> Path:
     encoder = load_encoder(config.encoder)
     index_dir = CACHE / f"index-{label}-{config.encoder}-{config.chunk_chars}"
-    report = build_index(docs, index_dir, encoder, max_chars=config.chunk_chars,
-                         sentence_vectors=config.sentence_vectors or True)
+    # Always built with sentence vectors: the "no sentence vectors" configuration shares
+    # this index and drops them at load (run_config), so no second index is built.
+    report = build_index(docs, index_dir, encoder, max_chars=config.chunk_chars, sentence_vectors=True)
     if not report.unchanged:
         print(f"  [{label}/{config.encoder}/{config.chunk_chars}] {report.summary()}", file=sys.stderr)
     return index_dir
