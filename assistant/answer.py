@@ -43,11 +43,23 @@ W_RANK = 0.03
 W_CUE = 0.1
 W_HEADING = 0.1
 KIND_CHECK_TOP = 3  # the asked-for kind of fact must appear among this many best sentences
+# ...in a sentence that mentions something the question is about: "申请注册商标要交多少钱"
+# must not be answered by "专利权期限补偿请求费…每件200元" (IDF-weighted share of the
+# question's words found in the sentence and its section path).
+MIN_SUBJECT_COVERAGE = 0.1
 SECOND_SENTENCE_MARGIN = 0.08  # quote a runner-up sentence scoring within this of the best
 
 _CN_COUNT = r"[一二两三四五六七八九十百千万半]+"
 _DIGIT = re.compile(rf"\d|{_CN_COUNT}(?:年|个|件|项|家|条|天|日|月|次|倍|成|支|批|名|人|种|类|位|座|部)")
 _DATE = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日|\d{6,8}|月份|年底|年初|之前|以前|之后|以后|届满|同时|期间")
+# A question asking for a day wants a day ("2021年4月28日", or "2021428" where extraction
+# dropped 年月日), not a bare year; one asking for a year wants a year.
+_DAY = re.compile(r"\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|(?<!\d)20\d{5,6}(?!\d)")
+_YEAR = re.compile(r"\d{1,4}年|(?<!\d)20\d{5,6}(?!\d)")
+# A length of time: "5个工作日", "六年内", "两个半月", "20日内". Not a year ("2021年") or
+# a day of a month ("3月23日"): the number may not follow another digit or 月.
+_DURATION = re.compile(rf"(?<![\d月.])(?:\d{{1,3}}|{_CN_COUNT})\s*(?:个工作日|个自然日|工作日|自然日|天|周|个?星期|个?小时|"
+                       r"个半月|个月|年|日(?=内|以内|之内|后|起))")
 
 # The kind of fact a question asks for, and what a sentence stating it must contain.
 # The first matching kind applies. A question of a kind none of the top sentences can
@@ -58,15 +70,17 @@ ANSWER_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     ("rate", re.compile(r"利率|费率|税率"), re.compile(r"[%％]|厘")),
     ("share", re.compile(r"比例|百分之|多少%|几成|减多少|免多少|减免多少"),
      re.compile(r"[%％]|百分之|\d+成|[一二三四五六七八九]成|免缴|免收")),
-    ("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日"),
-     re.compile(rf"(?:\d+|{_CN_COUNT})\s*个?(?:工作日|自然日|日|天|周|月|年|小时)")),
-    ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|日期"), _DATE),
+    ("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日|(?<!哪)几年"), _DURATION),
+    ("day", re.compile(r"哪天|哪一天|哪日|几号|几月几日|日期"), _DAY),
+    ("year", re.compile(r"哪年|哪一年|哪几年|几几年"), _YEAR),
+    ("date", re.compile(r"什么时候|何时|几月"), _DATE),
     ("count", re.compile(r"多少|(?<!哪)几"), _DIGIT),
 ]
 _LIST_Q = re.compile(r"有哪些|哪些|都有|包括什么|包括哪|列举|几项|几种|几类|分别|什么条件|哪些条件|条件是什么|什么要求|什么情况下")
 _WORDING_Q = re.compile(r"原文|原话|怎么写|如何写|怎么表述|如何表述|原句|全称|完整名称|全名|正式名称|原文表述")
 _FULL_NAME_Q = re.compile(r"全称|完整名称|全名|正式名称")
 _TITLE = re.compile(r"《[^《》]+》")
+_REFERS_BACK = re.compile(r"[该其此这它他她本]|上述|前述")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -197,6 +211,17 @@ class AnswerBuilder:
             out.append(Candidate(rank, hit, i, s, e, text, score))
         return out
 
+    def subject_coverage(self, question: str, candidate: Candidate) -> float:
+        """How much of what the question is about the candidate sentence mentions, read with
+        the document title, the section path and, when it starts by referring back
+        ("该站…", "其…"), the sentence before it."""
+        chunk = candidate.hit.chunk
+        meta = self.documents[chunk.doc_id].meta
+        refers_back = candidate.sentence_index > 0 and _REFERS_BACK.match(candidate.text)
+        before = chunk.sentence_texts()[candidate.sentence_index - 1] if refers_back else ""
+        context = " ".join((meta.short_title or meta.title, *chunk.section, before, candidate.text))
+        return self.searcher.text_coverage(question, normalize(context))
+
     # ------------------------------------------------------------ answer assembly
     def answer(self, question: str, result: SearchResult) -> Answer:
         if not is_answerable(result, self.min_relevance):
@@ -209,7 +234,8 @@ class AnswerBuilder:
         if kind:
             # The answer must state the kind of fact asked for (an amount in 元 for
             # 多少钱); otherwise the documents only talk around the question.
-            stating = [c for c in candidates[:KIND_CHECK_TOP] if kind[2].search(c.text)]
+            stating = [c for c in candidates[:KIND_CHECK_TOP] if kind[2].search(c.text)
+                       and self.subject_coverage(question, c) >= MIN_SUBJECT_COVERAGE]
             if not stating:
                 return Answer(question, False, NOT_FOUND_TEXT, [], mode="not_found")
             best = stating[0]
@@ -221,6 +247,9 @@ class AnswerBuilder:
         # second citation (this is how two documents that disagree both get shown).
         runner = next((c for c in candidates[1:] if (c.hit.index, c.sentence_index) != (best.hit.index, best.sentence_index)
                        and c.sentence_index not in groups.get(c.hit.index, (None, set()))[1]), None)
+        if kind and runner is not None and not (kind[2].search(runner.text)
+                                                and self.subject_coverage(question, runner) >= MIN_SUBJECT_COVERAGE):
+            runner = None  # a second number about something else would only mislead
         if runner is not None and runner.score >= best.score - self.second_margin:
             if runner.hit.index in groups:
                 groups[runner.hit.index][1].add(runner.sentence_index)

@@ -130,10 +130,13 @@ class Searcher:
 
     def coverage(self, question: str, rows: list[int]) -> float:
         """IDF-weighted share of the question's words present in the given chunks (synonyms count)."""
+        return self.text_coverage(question, "\n".join(self.normalized_chunks[i] for i in rows))
+
+    def text_coverage(self, question: str, joined: str) -> float:
+        """IDF-weighted share of the question's words present in `joined` (normalised text)."""
         words = self.tokenizer.content_words(question)
         if not words:
             return 0.0
-        joined = "\n".join(self.normalized_chunks[i] for i in rows)
         synonyms = self.tokenizer.synonyms
         total = covered = 0.0
         for word, pos_weight in words:
