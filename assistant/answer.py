@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .chunking import Chunk
+from .document_facts import DocumentFact, find_document_fact
 from .index import IndexedDocument
 from .search import Hit, SearchResult, Searcher
 from .tokenize import STOPWORDS, normalize
@@ -112,7 +113,7 @@ class Answer:
     answer: str
     citations: list[Citation]
     latency_ms: float = 0.0
-    mode: str = "answer"  # answer | wording | not_found | empty | error
+    mode: str = "answer"  # answer | wording | document | not_found | empty | error
 
     def to_dict(self) -> dict:
         return {"question": self.question, "found": self.found, "answer": self.answer,
@@ -211,6 +212,11 @@ class AnswerBuilder:
             out.append(Candidate(rank, hit, i, s, e, text, score))
         return out
 
+    def stating(self, question: str, ranked: list[Candidate], kind, min_subject: float = MIN_SUBJECT_COVERAGE) -> list[Candidate]:
+        """The best-ranked sentences that state the kind of fact asked, about its subject."""
+        return [c for c in ranked[:KIND_CHECK_TOP] if kind[2].search(c.text)
+                and self.subject_coverage(question, c) >= min_subject]
+
     def subject_coverage(self, question: str, candidate: Candidate) -> float:
         """How much of what the question is about the candidate sentence mentions, read with
         the document title, the section path and, when it starts by referring back
@@ -224,6 +230,9 @@ class AnswerBuilder:
 
     # ------------------------------------------------------------ answer assembly
     def answer(self, question: str, result: SearchResult) -> Answer:
+        fact = find_document_fact(question, self.documents)
+        if fact is not None:
+            return self._fact_answer(question, fact)
         if not is_answerable(result, self.min_relevance):
             return Answer(question, False, NOT_FOUND_TEXT, [], mode="not_found")
         candidates = sorted(self.candidates(question, result), key=lambda c: -c.score)
@@ -234,8 +243,7 @@ class AnswerBuilder:
         if kind:
             # The answer must state the kind of fact asked for (an amount in 元 for
             # 多少钱); otherwise the documents only talk around the question.
-            stating = [c for c in candidates[:KIND_CHECK_TOP] if kind[2].search(c.text)
-                       and self.subject_coverage(question, c) >= MIN_SUBJECT_COVERAGE]
+            stating = self.stating(question, candidates, kind)
             if not stating:
                 return Answer(question, False, NOT_FOUND_TEXT, [], mode="not_found")
             best = stating[0]
@@ -273,6 +281,23 @@ class AnswerBuilder:
             parts.append(f"{date}{text}[{n}]{note}")
             citations.append(citation)
         return Answer(question, True, "\n".join(parts), citations, mode="wording" if wording else "answer")
+
+    def _fact_answer(self, question: str, fact: DocumentFact) -> Answer:
+        """A fact about a document from its metadata, with the line of text stating it cited."""
+        document = self.documents[fact.doc_id]
+        meta = document.meta
+        where = next((at for at in (document.text.find(e) for e in (*fact.evidence, meta.title)) if at >= 0), 0)
+        rows = [i for i, c in enumerate(self.searcher.index.chunks) if c.doc_id == fact.doc_id]
+        if not rows:
+            return Answer(question, True, fact.text, [], mode="document")
+        # The chunk holding that place, else the document's first chunk (the title).
+        chunks = self.searcher.index.chunks
+        row = next((i for i in rows if chunks[i].start <= where < chunks[i].end), rows[0])
+        chunk = chunks[row]
+        sentence = next((k for k, (s, e) in enumerate(chunk.sentences) if s <= where < e), 0)
+        citation = self._citation(1, Hit(chunk, row, 1.0, 1.0, 0.0), [sentence])
+        note = "（该文件已被后续文件修改，请以现行规定为准）" if citation.amended else ""
+        return Answer(question, True, f"{fact.text}原文：{citation.quote}[1]{note}", [citation], mode="document")
 
     def _expand(self, best: Candidate, candidates: list[Candidate], many: bool) -> set[int]:
         """Sentence indexes of the best chunk to quote."""

@@ -220,6 +220,7 @@ COMPARISONS = [
     Config("chunks of 150 chars", chunk_chars=150),
     Config("chunks of 500 chars", chunk_chars=500),
     Config("m3e-small encoder", encoder="m3e-small"),
+    Config("answers drawn from 5 passages (not 3)", answer_options={"chunks_considered": 5}),
 ]
 
 

@@ -31,6 +31,25 @@ def test_out_of_scope_questions_are_refused(shipped_assistant):
         assert "没有找到" in answer.answer
 
 
+def test_near_miss_questions_are_refused_not_answered_with_another_fact(shipped_assistant):
+    # Every word occurs in the fee documents, but no sentence states a trademark fee or an
+    # examination time: an amount or duration about something else must not be offered.
+    for question in ["申请注册商标要交多少钱", "发明专利实质审查一般要多长时间"]:
+        answer = shipped_assistant.ask(question)
+        assert not answer.found, answer.answer
+
+
+def test_document_date_comes_from_metadata_and_the_text_is_quoted(shipped_assistant):
+    answer = shipped_assistant.ask("市知识产权局2021年工作总结和2022年工作要点的通知是哪天发的")
+    assert answer.found and answer.mode == "document"
+    assert "2022年2月28日" in answer.answer and "2022228" in answer.answer
+    citation = answer.citations[0]
+    document = shipped_assistant.index.documents[citation.doc_id]
+    assert citation.quote == "2022228" and citation.quote in document.text
+    answer = shipped_assistant.ask("专利收费减缴办法的文号是多少")
+    assert "财税〔2016〕78号" in answer.answer and answer.citations[0].amended
+
+
 def test_empty_and_junk_questions_are_answered_politely(shipped_assistant):
     for question in ["", "   ", "？？？！！", "\x00\x01", "😀😀"]:
         answer = shipped_assistant.ask(question)

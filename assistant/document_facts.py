@@ -1,0 +1,109 @@
+"""Questions about a shipped document itself: when it was issued, by whom, its number.
+
+"专利收费减缴办法的文号是多少" or "…工作要点的通知是哪天发的" are answered from the
+document's metadata (the sidecar a person checked, e.g. date 2022-02-28 where the
+extracted text shows "2022228"), and the place in the text that states it is quoted and
+cited, so the user can still see the original. Questions that name no shipped document
+("十四五规划是哪天印发的") are left to ordinary retrieval.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .index import IndexedDocument
+from .tokenize import normalize
+
+_ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发)"
+FACT_QUESTIONS: list[tuple[str, re.Pattern]] = [
+    ("date", re.compile(rf"(?:哪天|哪一天|什么时候|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
+                        rf"|{_ISSUE_VERB}(?:的)?(?:日期|时间)|发文日期|落款日期|成文日期")),
+    ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
+                          rf"|谁{_ISSUE_VERB}|发文(?:单位|机关)|由谁")),
+    ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
+]
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_NUMBER_IN_DOC_NUMBER = re.compile(r"(\d+)号")
+_CN_DIGITS = "〇一二三四五六七八九"
+TITLE_MATCH_SHARE = 0.6  # share of a title's character pairs the question must contain
+
+
+@dataclass(frozen=True)
+class DocumentFact:
+    doc_id: str
+    kind: str  # date | issuer | number
+    text: str  # the answer sentence, from metadata
+    evidence: tuple[str, ...]  # strings to look for in the text, best first
+
+
+def _plain(text: str) -> str:
+    return _PUNCT.sub("", normalize(text))
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _names(meta) -> list[str]:
+    """What a user might call the document: its titles, the 《…》 inside them, its number."""
+    names = [meta.title, meta.short_title, meta.doc_number]
+    for title in (meta.title, meta.short_title):
+        names += re.findall(r"《([^《》]+)》", title or "")
+        names.append(re.sub(r"[（(][^（）()]*[）)]$", "", title or ""))  # "办法（2016）" → "办法"
+    return [n for n in names if n]
+
+
+def names_document(question: str, meta) -> bool:
+    plain_question = _plain(question)
+    for name in _names(meta):
+        plain = _plain(name)
+        if len(plain) >= 4 and plain in plain_question:
+            return True
+        pairs = _pairs(plain)
+        if len(pairs) >= 6 and len(pairs & _pairs(plain_question)) / len(pairs) >= TITLE_MATCH_SHARE:
+            return True
+    # "594号公告": the number of its document number, with 号.
+    return any(f"{n}号" in plain_question for n in _NUMBER_IN_DOC_NUMBER.findall(meta.doc_number or ""))
+
+
+def _date_forms(iso: str) -> tuple[str, str, tuple[str, ...]]:
+    """2022-02-28 → ("2022年2月28日", and the forms it may take in an extracted text)."""
+    year, month, day = (int(part) for part in iso.split("-"))
+    spoken = f"{year}年{month}月{day}日"
+    return spoken, f"{year}{month}{day}", (spoken, f"{year}-{month:02d}-{day:02d}", f"{year}{month}{day}",
+                                            f"{year}{month:02d}{day:02d}")
+
+
+def _cn_digits(number: str) -> str:
+    return "".join(_CN_DIGITS[int(d)] for d in number)
+
+
+def find_document_fact(question: str, documents: dict[str, IndexedDocument]) -> DocumentFact | None:
+    kind = next((name for name, pattern in FACT_QUESTIONS if pattern.search(question)), None)
+    if kind is None:
+        return None
+    named = [d for d in documents.values() if names_document(question, d.meta)]
+    if len(named) != 1:
+        return None  # none, or ambiguous: ordinary retrieval decides
+    document = named[0]
+    meta = document.meta
+    # A title inside 《》 writes its own inner titles with 〈〉.
+    title = meta.title.replace("《", "〈").replace("》", "〉")
+    if kind == "date" and meta.date:
+        spoken, compact, forms = _date_forms(meta.date)
+        shown = next((f for f in forms if f in document.text), "")
+        note = f"（原文落款显示为“{shown}”）" if shown and shown != spoken else ""
+        return DocumentFact(document.doc_id, kind, f"《{title}》的发文日期是{spoken}{note}。", forms)
+    if kind == "issuer" and meta.issuer:
+        # The signature line ("财政部  国家发展改革委"), else the title line names the issuer.
+        parts = [p for p in re.split(r"[、，,\s]+", meta.issuer) if p]
+        signature = tuple(line.strip() for line in document.text.splitlines()
+                          if line.strip() and len(line.strip()) <= 40 and all(p in line for p in parts))
+        return DocumentFact(document.doc_id, kind, f"《{title}》由{meta.issuer}印发。", (*signature[-1:], meta.title))
+    if kind == "number" and meta.doc_number:
+        numbers = _NUMBER_IN_DOC_NUMBER.findall(meta.doc_number)
+        written = tuple(f"第{_cn_digits(n)}号" for n in numbers)
+        return DocumentFact(document.doc_id, kind, f"《{title}》的文号是{meta.doc_number}。",
+                            (meta.doc_number, *written))
+    return None

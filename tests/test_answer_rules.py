@@ -1,0 +1,74 @@
+"""Fast checks of the rules that decide what kind of fact a question wants, and of answers
+about a document's own date, issuer and number (invented documents, no encoder)."""
+
+from assistant.answer import answer_kind
+from assistant.document_facts import find_document_fact, names_document
+from assistant.documents import DocumentMeta
+from assistant.index import IndexedDocument
+
+
+def kind_of(question):
+    kind = answer_kind(question)
+    return kind[0] if kind else None
+
+
+def states(question, sentence):
+    return bool(answer_kind(question)[2].search(sentence))
+
+
+def test_durations_are_not_years_or_days_of_a_month():
+    assert kind_of("备案要等多久") == "duration"
+    assert states("备案要等多久", "审核时间由25个自然日压缩到5个工作日")
+    assert states("年费减缴能管几年", "自授予专利权当年起六年内的年费")
+    assert states("最晚多长时间提出", "在缴纳期限届满日两个半月之前提出")
+    assert not states("审查要多长时间", "截止2021年底,全市有效发明专利4.34件")
+    assert not states("复审要多久", "419日,国家知识产权局专程到天津挂牌")
+    assert not states("复审要多久", "于3月23日通过验收")
+
+
+def test_day_and_year_questions_want_a_day_or_a_year():
+    assert kind_of("规划是哪天印发的") == "day"
+    assert states("规划是哪天印发的", "并于2021年4月28日印发")
+    assert states("规划是哪天印发的", "并于2021428印发")  # extraction dropped 年月日
+    assert not states("规划是哪天印发的", "关于印发2021年工作总结的通知")
+    assert kind_of("纲要管哪几年") == "year" and kind_of("管几年") == "duration"
+    assert states("哪年到哪年在位", "475年至477年在位")
+
+
+def _document(doc_id, text, **meta):
+    return IndexedDocument(doc_id, DocumentMeta(**meta), "hash", text)
+
+
+INVENTED = {
+    "rules.txt": _document(
+        "rules.txt", "测试市发明奖励办法\n\n测试市财政局  测试市科技局\n\n2020年5月6日\n\n第一条 本办法用于测试。",
+        title="测试市财政局 测试市科技局关于印发《测试市发明奖励办法》的通知", short_title="测试市发明奖励办法（2020）",
+        issuer="测试市财政局、测试市科技局", doc_number="测财〔2020〕12号", date="2020-05-06"),
+    "summary.txt": _document(
+        "summary.txt", "测试区工作总结\n\n2023115\n\n一、成绩", title="测试区2022年工作总结的通知",
+        issuer="测试区办公室", date="2023-01-15"),
+}
+
+
+def test_document_named_by_title_number_or_short_title():
+    meta = INVENTED["rules.txt"].meta
+    assert names_document("测试市发明奖励办法是哪天发的", meta)
+    assert names_document("12号文是谁发的", meta)
+    assert not names_document("十四五规划是哪天发的", meta)
+
+
+def test_date_issuer_and_number_come_from_metadata_with_the_text_quoted():
+    fact = find_document_fact("测试市发明奖励办法是哪天发布的", INVENTED)
+    assert fact.doc_id == "rules.txt" and "2020年5月6日" in fact.text
+    fact = find_document_fact("测试市发明奖励办法是哪两个部门发的", INVENTED)
+    assert "测试市财政局、测试市科技局" in fact.text and fact.evidence[0] == "测试市财政局  测试市科技局"
+    fact = find_document_fact("测试市发明奖励办法的文号是多少", INVENTED)
+    assert "测财〔2020〕12号" in fact.text
+    # A date the extraction mangled is given clean, with what the text shows.
+    fact = find_document_fact("测试区2022年工作总结的通知是哪天发的", INVENTED)
+    assert "2023年1月15日" in fact.text and "“2023115”" in fact.text
+
+
+def test_questions_naming_no_shipped_document_are_left_to_retrieval():
+    assert find_document_fact("十四五规划是哪天印发的", INVENTED) is None
+    assert find_document_fact("测试市发明奖励办法奖励多少钱", INVENTED) is None  # not about the document itself
