@@ -235,12 +235,21 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
         if not widget:
             _staff_tabs(gr, state)
 
-        def ask_api(question: str) -> dict:
-            """The same JSON as POST /api/ask, for gradio_client."""
+        def ask_api(question: str, request: gr.Request) -> dict:
+            """The same JSON as POST /api/ask, for gradio_client; the same per-client rate limit."""
+            def refusal(text: str, mode: str) -> dict:
+                return {"question": question, "found": False, "answer": text, "citations": [],
+                        "latency_ms": 0.0, "mode": mode}
+
+            if not limiter.allow(_client_id(request)):
+                return refusal(RATE_LIMITED, "rate_limited")
             if not state.ready:
-                return {"question": question, "found": False, "answer": NOT_READY.format(progress=state.status_text()),
-                        "citations": [], "latency_ms": 0.0, "mode": "not_ready"}
-            return state.assistant.ask(question).to_dict()
+                return refusal(NOT_READY.format(progress=state.status_text()), "not_ready")
+            try:
+                return state.assistant.ask(question).to_dict()
+            except Exception:  # one failing question must not break the caller's session
+                log.exception("answer failed")
+                return refusal("抱歉，这个问题处理时出错了，请换个问法再试。", "error")
 
         if not widget:
             gr.api(ask_api, api_name="ask", concurrency_limit=4)
@@ -406,5 +415,6 @@ def serve(settings: Settings | None = None) -> None:
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}{settings.root_path or ''}/"
     print(f"政策问答助手已启动：{url}（门户挂件：{url.rstrip('/')}{WIDGET_PATH}/）", flush=True)
+    # Open event streams (Gradio queue clients) would otherwise hold a restart up forever.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True,
-                root_path=settings.root_path)
+                root_path=settings.root_path, timeout_graceful_shutdown=5)

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -42,6 +43,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--soak", action="store_true", help="label the run as a soak (use --seconds 600)")
     parser.add_argument("--rate-limit", type=int, default=0, help="ASSISTANT_RATE_LIMIT_PER_MINUTE for the server (0 = off)")
+    parser.add_argument("--distinct-clients", action="store_true",
+                        help="give every client its own address in X-Forwarded-For (uvicorn trusts it from "
+                             "127.0.0.1, as behind deploy/nginx-assistant.conf), so the per-client rate limit "
+                             "sees 50 clients instead of one")
+    parser.add_argument("--paths", choices=("both", "api", "gradio"), default="both",
+                        help="which clients to run: half and half (default), or all on one path")
+    parser.add_argument("--trace-memory", action="store_true",
+                        help="run the server under tracemalloc (scripts/memtrace_server.py) and write the "
+                             "allocation sites that grew each minute to benchmarks/cache/memtrace.txt; not recorded")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "LOAD.md"))
     args = parser.parse_args()
 
@@ -57,8 +67,14 @@ def main() -> int:
     env = dict(os.environ, ASSISTANT_PORT=str(port), ASSISTANT_HOST="127.0.0.1",
                ASSISTANT_DATA_DIR=str(tmp / "data"), ASSISTANT_INDEX_DIR=str(tmp / "index"),
                ASSISTANT_RATE_LIMIT_PER_MINUTE=str(args.rate_limit), ASSISTANT_LOG_QUESTIONS="0")
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [sys.executable, "app.py"]
+    if args.trace_memory:
+        trace_file = ROOT / "benchmarks" / "cache" / "memtrace.txt"
+        trace_file.parent.mkdir(parents=True, exist_ok=True)
+        trace_file.unlink(missing_ok=True)
+        env["ASSISTANT_MEMTRACE_FILE"] = str(trace_file)
+        command = [sys.executable, "scripts/memtrace_server.py"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     results = {"api": [], "gradio": []}
     errors = {"api": [], "gradio": []}
@@ -70,12 +86,20 @@ def main() -> int:
         for q in questions[:5]:  # warm up
             requests.post(url + "/api/ask", json={"question": q}, timeout=60)
         memory.append((0.0, rss_mb(server.pid)))
+        if args.trace_memory:
+            os.kill(server.pid, signal.SIGUSR1)  # baseline snapshot
         deadline = time.time() + args.seconds
         started = time.time()
+
+        def client_headers(seed):
+            return {"X-Forwarded-For": f"10.0.{seed // 250}.{seed % 250 + 1}"} if args.distinct_clients else {}
+
+        answered_by = {}
 
         def api_client(seed):
             rng = random.Random(seed)
             session = requests.Session()
+            session.headers.update(client_headers(seed))
             while time.time() < deadline:
                 t = time.perf_counter()
                 try:
@@ -83,6 +107,7 @@ def main() -> int:
                     with lock:
                         if r.status_code == 200 and "answer" in r.json():
                             results["api"].append(time.perf_counter() - t)
+                            answered_by[seed] = answered_by.get(seed, 0) + 1
                         elif r.status_code == 429:
                             limited["api"] += 1
                         else:
@@ -93,27 +118,38 @@ def main() -> int:
 
         def gradio_client(seed):
             rng = random.Random(seed)
-            client = Client(url + "/", verbose=False)
+            client = Client(url + "/", verbose=False, headers=client_headers(seed))
             while time.time() < deadline:
                 t = time.perf_counter()
                 try:
                     out = client.predict(rng.choice(questions), api_name="/ask")
                     with lock:
-                        if isinstance(out, dict) and "answer" in out:
+                        if isinstance(out, dict) and out.get("mode") == "rate_limited":
+                            limited["gradio"] += 1
+                        elif isinstance(out, dict) and "answer" in out:
                             results["gradio"].append(time.perf_counter() - t)
+                            answered_by[seed] = answered_by.get(seed, 0) + 1
                         else:
                             errors["gradio"].append("bad result")
                 except Exception as exc:
                     with lock:
                         errors["gradio"].append(type(exc).__name__)
 
-        threads = [threading.Thread(target=api_client if i % 2 == 0 else gradio_client, args=(i,), daemon=True)
-                   for i in range(args.clients)]
+        def client_for(i):
+            if args.paths == "both":
+                return api_client if i % 2 == 0 else gradio_client
+            return api_client if args.paths == "api" else gradio_client
+
+        threads = [threading.Thread(target=client_for(i), args=(i,), daemon=True) for i in range(args.clients)]
         for thread in threads:
             thread.start()
+        next_trace = started + 60
         while any(t.is_alive() for t in threads) and time.time() < deadline + 180:
             time.sleep(5)
             memory.append((time.time() - started, rss_mb(server.pid)))
+            if args.trace_memory and time.time() >= next_trace:
+                os.kill(server.pid, signal.SIGUSR1)
+                next_trace += 60
         elapsed = time.time() - started
     finally:
         server.terminate()
@@ -129,7 +165,8 @@ def main() -> int:
         f"({time.strftime('%Y-%m-%d %H:%M')}, rate limit {'off' if not args.rate_limit else args.rate_limit})",
         "",
         f"Command: `python scripts/loadtest.py --clients {args.clients} --seconds {args.seconds}"
-        f"{' --soak' if args.soak else ''}{' --rate-limit ' + str(args.rate_limit) if args.rate_limit else ''}`",
+        f"{' --soak' if args.soak else ''}{' --rate-limit ' + str(args.rate_limit) if args.rate_limit else ''}"
+        f"{' --paths ' + args.paths if args.paths != 'both' else ''}`",
         "",
         "| path | answered | throughput (q/s) | p50 ms | p95 ms | p99 ms | errors | 429 |",
         "|---|---|---|---|---|---|---|---|",
@@ -156,6 +193,9 @@ def main() -> int:
         lines.append(f"Errors seen: {sorted(set(map(str, errors['api'] + errors['gradio'])))}\n")
     report = "\n".join(lines)
     print(report)
+    if args.trace_memory:
+        print(f"allocation growth per minute: {ROOT / 'benchmarks' / 'cache' / 'memtrace.txt'} (run not recorded)")
+        return 0 if not (errors["api"] or errors["gradio"]) else 1
     out = Path(args.output)
     header = "# Load and soak results\n\nTraffic to 127.0.0.1 only; server and clients share the 2 cores.\n\n"
     previous = out.read_text(encoding="utf-8") if out.exists() else header

@@ -132,7 +132,8 @@ def start_app(tmp_dir: Path, extra_env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, ASSISTANT_PORT=str(port), ASSISTANT_HOST="127.0.0.1",
                ASSISTANT_INDEX_DIR=str(tmp_dir / "index"), ASSISTANT_DATA_DIR=str(tmp_dir / "data"),
-               ASSISTANT_DOCS_DIR=str(SHIPPED_DOCS), **extra_env)
+               ASSISTANT_DOCS_DIR=str(SHIPPED_DOCS))
+    env.update(extra_env)
     log = open(tmp_dir / "server.log", "w")
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return process, f"http://127.0.0.1:{port}"
@@ -147,7 +148,7 @@ def live_app(tmp_path_factory, portals):
                                        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000"})
     try:
         wait_ready(url + "/api/health")
-        yield {"url": url, "data_dir": tmp_dir / "data", "process": process}
+        yield {"url": url, "data_dir": tmp_dir / "data", "index_dir": tmp_dir / "index", "process": process}
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -1,6 +1,6 @@
 """The quality benchmark in CI: fails the build when a figure drops below its floor.
 
-Runs the default configuration on the own and held-out question sets and on a fixed
+Runs the default configuration on the own, held-out and blind question sets and on a fixed
 sample of CMRC 2018 dev questions (the CMRC index over all 848 paragraphs is built
 once, under benchmarks/cache/). Floors live in benchmarks/floors.json.
 """
@@ -29,9 +29,9 @@ def _check(metrics: dict, floors: dict) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("set_name", ["own", "heldout"])
+@pytest.mark.parametrize("set_name", ["own", "heldout", "blind"])
 def test_policy_question_floors(set_name):
-    path = quality.QUESTIONS if set_name == "own" else quality.HELDOUT
+    path = {"own": quality.QUESTIONS, "heldout": quality.HELDOUT, "blind": quality.BLIND}[set_name]
     metrics = quality.run_config("own", quality.ROOT / "documents", quality.load_own_questions(path), quality.DEFAULT)
     assert not _check(metrics, FLOORS[set_name]), (metrics["failures"], _check(metrics, FLOORS[set_name]))
 

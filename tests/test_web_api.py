@@ -5,6 +5,8 @@ import json
 import pytest
 import requests
 
+from tests.conftest import start_app, wait_ready
+
 pytestmark = pytest.mark.slow
 
 
@@ -61,6 +63,26 @@ def test_gradio_client_api(live_app):
     assert result["found"] and "5个工作日" in result["answer"]
 
 
+def test_gradio_api_has_the_same_per_client_rate_limit(live_app, tmp_path):
+    """gradio_client's /ask may not bypass the limit; behind the proxy each real client
+    (X-Forwarded-For, trusted from 127.0.0.1 only) has its own quota."""
+    from gradio_client import Client
+
+    process, url = start_app(tmp_path, {"ASSISTANT_RATE_LIMIT_PER_MINUTE": "2",
+                                        "ASSISTANT_INDEX_DIR": str(live_app["index_dir"])})
+    try:
+        wait_ready(url + "/api/health")
+        first = Client(url + "/", verbose=False, headers={"X-Forwarded-For": "10.0.0.1"})
+        modes = [first.predict("专利费用减缴备案审核要多久", api_name="/ask")["mode"] for _ in range(3)]
+        assert modes == ["answer", "answer", "rate_limited"]
+        second = Client(url + "/", verbose=False, headers={"X-Forwarded-For": "10.0.0.2"})
+        reply = second.predict("专利费用减缴备案审核要多久", api_name="/ask")
+        assert reply["found"] and "5个工作日" in reply["answer"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def test_lookup_and_health(live_app):
     health = requests.get(live_app["url"] + "/api/health", timeout=30).json()
     assert health["ready"] is True
@@ -70,8 +92,6 @@ def test_lookup_and_health(live_app):
 
 def test_progress_is_reported_while_the_index_builds(tmp_path):
     import time
-
-    from tests.conftest import start_app
 
     process, url = start_app(tmp_path, {"ASSISTANT_RATE_LIMIT_PER_MINUTE": "100000"})
     try:
