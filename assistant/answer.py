@@ -51,16 +51,25 @@ MIN_SUBJECT_COVERAGE = 0.1
 SECOND_SENTENCE_MARGIN = 0.08  # quote a runner-up sentence scoring within this of the best
 
 _CN_COUNT = r"[一二两三四五六七八九十百千万半]+"
-_DIGIT = re.compile(rf"\d|{_CN_COUNT}(?:年|个|件|项|家|条|天|日|月|次|倍|成|支|批|名|人|种|类|位|座|部)")
-_DATE = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日|\d{6,8}|月份|年底|年初|之前|以前|之后|以后|届满|同时|期间")
+# Chinese numerals count only before a measure word ("五层", "十二家"), so that "一是…"
+# enumerations do not look like counts.
+_DIGIT = re.compile(rf"\d|{_CN_COUNT}(?:年|个|件|项|家|条|天|日|月|次|倍|成|支|批|名|人|种|类|位|座|部|层|级|届|期|轮|场|"
+                    r"所|处|只|头|本|篇|首|台|辆|架|艘|枚|颗|张|份|套|对|双|辑|集|季|号|路|线|站|段|节|章|门|间|"
+                    r"米|里|公里|吨|克|斤|亿|元|块|岁|代|任|分|度|股|口|户|票|席|届|册|卷|幅|座|棵|匹|区|省|市|县)")
+_CN_YEAR = r"[〇零一二三四五六七八九]{4}年|[元一二三四五六七八九十百]+年"  # 二〇〇四年, 万历十一年
+_DATE = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|\d{{1,2}}月|[一二三四五六七八九十]+月|\d{{1,2}}日|\d{{6,8}}|月份|年底|年初|"
+                   r"之前|以前|之后|以后|届满|同时|期间")
 # A question asking for a day wants a day ("2021年4月28日", or "2021428" where extraction
 # dropped 年月日), not a bare year; one asking for a year wants a year.
 _DAY = re.compile(r"\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|(?<!\d)20\d{5,6}(?!\d)")
-_YEAR = re.compile(r"\d{1,4}年|(?<!\d)20\d{5,6}(?!\d)")
+_YEAR = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|(?<!\d)20\d{{5,6}}(?!\d)")
 # A length of time: "5个工作日", "六年内", "两个半月", "20日内". Not a year ("2021年") or
 # a day of a month ("3月23日"): the number may not follow another digit or 月.
-_DURATION = re.compile(rf"(?<![\d月.])(?:\d{{1,3}}|{_CN_COUNT})\s*(?:个工作日|个自然日|工作日|自然日|天|周|个?星期|个?小时|"
-                       r"个半月|个月|年|日(?=内|以内|之内|后|起))")
+_DURATION = re.compile(rf"(?<![\d月.])(?:\d{{1,3}}(?:\.\d+)?|{_CN_COUNT})\s*(?:"
+                       r"个半?(?:工作日|自然日|星期|小时|钟头|月|赛季|季度|世纪)|"
+                       r"半?(?:工作日|自然日|天|周|星期|小时|钟头|分钟|秒钟?|年|赛季|季度|世纪)|日(?=内|以内|之内|后|起))"
+                       # or a span of years: "1998年至2001年"
+                       r"|\d{4}年.{0,8}?(?:至|到|—|－|-|~|～)\s*\d{2,4}年")
 
 # The kind of fact a question asks for, and what a sentence stating it must contain.
 # The first matching kind applies. A question of a kind none of the top sentences can
@@ -162,13 +171,14 @@ class AnswerBuilder:
     def __init__(self, searcher: Searcher, documents: dict[str, IndexedDocument],
                  min_relevance: float = DEFAULT_MIN_RELEVANCE,
                  chunks_considered: int = 3, second_margin: float = SECOND_SENTENCE_MARGIN,
-                 neighbour_below: int = 30):
+                 neighbour_below: int = 30, min_subject: float = MIN_SUBJECT_COVERAGE):
         self.searcher = searcher
         self.documents = documents
         self.min_relevance = min_relevance
         self.chunks_considered = chunks_considered
         self.second_margin = second_margin
         self.neighbour_below = neighbour_below
+        self.min_subject = min_subject
 
     # ------------------------------------------------------------ sentence scoring
     def candidates(self, question: str, result: SearchResult) -> list[Candidate]:
@@ -212,10 +222,11 @@ class AnswerBuilder:
             out.append(Candidate(rank, hit, i, s, e, text, score))
         return out
 
-    def stating(self, question: str, ranked: list[Candidate], kind, min_subject: float = MIN_SUBJECT_COVERAGE) -> list[Candidate]:
+    def stating(self, question: str, ranked: list[Candidate], kind, min_subject: float | None = None) -> list[Candidate]:
         """The best-ranked sentences that state the kind of fact asked, about its subject."""
+        floor = self.min_subject if min_subject is None else min_subject
         return [c for c in ranked[:KIND_CHECK_TOP] if kind[2].search(c.text)
-                and self.subject_coverage(question, c) >= min_subject]
+                and self.subject_coverage(question, c) >= floor]
 
     def subject_coverage(self, question: str, candidate: Candidate) -> float:
         """How much of what the question is about the candidate sentence mentions, read with
@@ -255,8 +266,8 @@ class AnswerBuilder:
         # second citation (this is how two documents that disagree both get shown).
         runner = next((c for c in candidates[1:] if (c.hit.index, c.sentence_index) != (best.hit.index, best.sentence_index)
                        and c.sentence_index not in groups.get(c.hit.index, (None, set()))[1]), None)
-        if kind and runner is not None and not (kind[2].search(runner.text)
-                                                and self.subject_coverage(question, runner) >= MIN_SUBJECT_COVERAGE):
+        if (kind and runner is not None and kind[2].search(runner.text)
+                and self.subject_coverage(question, runner) < self.min_subject):
             runner = None  # a second number about something else would only mislead
         if runner is not None and runner.score >= best.score - self.second_margin:
             if runner.hit.index in groups:
