@@ -17,6 +17,12 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio's queue keeps a record of every event (up to 10,000) for its monitoring dashboard,
+# which this app never enables, and after every event rebuilds a pandas summary of all of
+# them: memory that grew for the first hours of a soak and work that slowed the chat queue.
+# Keep a handful and recompute the summary only every 10,000 events.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "50")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "10000")
 
 from .config import Settings  # noqa: E402
 from .errors import AssistantError  # noqa: E402

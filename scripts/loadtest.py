@@ -87,7 +87,7 @@ def main() -> int:
             requests.post(url + "/api/ask", json={"question": q}, timeout=60)
         memory.append((0.0, rss_mb(server.pid)))
         if args.trace_memory:
-            os.kill(server.pid, signal.SIGUSR1)  # baseline snapshot
+            os.kill(server.pid, signal.SIGUSR1)  # start tracing
         deadline = time.time() + args.seconds
         started = time.time()
 
