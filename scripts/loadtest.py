@@ -166,7 +166,8 @@ def main() -> int:
         "",
         f"Command: `python scripts/loadtest.py --clients {args.clients} --seconds {args.seconds}"
         f"{' --soak' if args.soak else ''}{' --rate-limit ' + str(args.rate_limit) if args.rate_limit else ''}"
-        f"{' --paths ' + args.paths if args.paths != 'both' else ''}`",
+        f"{' --paths ' + args.paths if args.paths != 'both' else ''}"
+        f"{' --distinct-clients' if args.distinct_clients else ''}`",
         "",
         "| path | answered | throughput (q/s) | p50 ms | p95 ms | p99 ms | errors | 429 |",
         "|---|---|---|---|---|---|---|---|",
@@ -184,6 +185,10 @@ def main() -> int:
               f"{memory[-1][1]:.0f} MB at the end; mean {first_half:.0f} MB in the first half of the run, "
               f"{second_half:.0f} MB in the second.",
               ""]
+    if answered_by:
+        counts = [answered_by.get(i, 0) for i in range(args.clients)]
+        lines += [f"Answers per client: min {min(counts)}, median {statistics.median(counts):.0f}, max {max(counts)}"
+                  f"{f' (limit {args.rate_limit} a minute per client)' if args.rate_limit else ''}.", ""]
     per_minute = {}
     for t, m in memory:
         per_minute[int(t // 60)] = m  # last sample of each minute
