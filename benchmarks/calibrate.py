@@ -99,8 +99,8 @@ def main(argv=None) -> int:
         lines += ["", f"Best over the whole grid with both in-scope refusal rates ≤ 0.05: a={best[3]}, b={best[4]}, "
                   f"threshold={best[5]} → in-scope refused {best[0]:.3f}, out-of-scope answered {best[1]:.3f}, "
                   f"CMRC refused {best[2]:.3f}.",
-                  "", "These figures are on the questions the rule was fitted to; the held-out set in RESULTS.md",
-                  "shows how it does on questions it never saw."]
+                  "", "These figures are on the questions the rule was fitted to; the held-out and blind sets in RESULTS.md",
+                  "show how it does on questions it was not fitted to."]
     report = "\n".join(lines) + "\n"
     (Path(__file__).resolve().parent / "CALIBRATION.md").write_text(report, encoding="utf-8")
     print(report)

@@ -296,6 +296,17 @@ def merge_into_previous(path: Path, fresh: dict) -> dict:
     return previous
 
 
+def blind_baseline_line() -> str:
+    """The blind set's figures on the code before the second tuning round, for comparison."""
+    path = BENCH / "blind_baseline.json"
+    if not path.exists():
+        return ""
+    b = json.loads(path.read_text(encoding="utf-8"))
+    return (f"Before the second tuning round (session-1 code, `benchmarks/blind_baseline.json`) the blind set "
+            f"scored hit@5 {b['hit@5']:.3f}, answer containment {b['answer_containment']:.3f}, in-scope refused "
+            f"{b['in_scope_refused']:.3f}, out-of-scope refused {b['out_of_scope_refused']:.3f}.")
+
+
 def render(results: dict, args) -> str:
     cmrc_n = results["cmrc"][0]["questions"] if results["cmrc"] else 0
     parts = [
@@ -321,6 +332,8 @@ def render(results: dict, args) -> str:
         "## Blind policy questions (written before the second tuning round, never read for tuning)",
         "",
         table(results.get("blind", [])),
+        "",
+        blind_baseline_line(),
     ]
     if results["cmrc"]:
         parts += ["", f"## CMRC 2018 dev ({cmrc_n} questions over 848 paragraphs)", "", table(results["cmrc"])]

@@ -263,3 +263,16 @@ def test_document_frequency_cache_stays_bounded(invented_docs, tmp_path, monkeyp
     for i in range(300):
         assistant.ask(f"从未见过的词语{i}号示例")
     assert len(assistant.searcher._df_cache) <= 50
+
+
+def test_gradio_queue_keeps_only_a_few_event_records():
+    """Gradio records every queue event for a dashboard this app never enables; unbounded
+    (10,000 by default) that record was the memory growth seen in the soak (benchmarks/LOAD.md)."""
+    import assistant.web  # noqa: F401  (sets the limits before Gradio reads them)
+    import gradio as gr
+
+    with gr.Blocks() as blocks:
+        gr.Textbox()
+    queue = blocks._queue
+    assert queue.ANALYTICS_MAX_EVENTS <= 50
+    assert queue.ANAYLTICS_CACHE_FREQUENCY >= 1000  # (sic: Gradio's spelling)
