@@ -49,6 +49,7 @@ KIND_CHECK_TOP = 3  # the asked-for kind of fact must appear among this many bes
 # question's words found in the sentence and its section path).
 MIN_SUBJECT_COVERAGE = 0.1
 SECOND_SENTENCE_MARGIN = 0.08  # quote a runner-up sentence scoring within this of the best
+MAX_SENTENCES = 2  # unless the question asks for a list or for wording
 
 _CN_COUNT = r"[一二两三四五六七八九十百千万半]+"
 # Chinese numerals count only before a measure word ("五层", "十二家"), so that "一是…"
@@ -269,7 +270,19 @@ class AnswerBuilder:
         if (kind and runner is not None and kind[2].search(runner.text)
                 and self.subject_coverage(question, runner) < self.min_subject):
             runner = None  # a second number about something else would only mislead
-        if runner is not None and runner.score >= best.score - self.second_margin:
+        if runner is not None and runner.score < best.score - self.second_margin:
+            runner = None
+        best_ids = groups[best.hit.index][1]
+        if runner is not None and not (is_list or wording) and len(best_ids) >= MAX_SENTENCES:
+            # Short by default: the best sentence's neighbour and the runner-up compete for
+            # the second place.
+            scores = {c.sentence_index: c.score for c in candidates if c.hit.index == best.hit.index}
+            neighbour_score = max(scores.get(i, -1.0) for i in best_ids - {best.sentence_index})
+            if runner.score > neighbour_score:
+                best_ids.intersection_update({best.sentence_index})
+            else:
+                runner = None
+        if runner is not None:
             if runner.hit.index in groups:
                 groups[runner.hit.index][1].add(runner.sentence_index)
             else:

@@ -188,6 +188,7 @@ def evaluate(assistant: Assistant, questions: list[Question]) -> dict:
         "char_f1": statistics.mean(f1s) if f1s else 0.0,
         "mean_answer_chars": statistics.mean(lengths) if lengths else 0.0,
         "mean_answer_sentences": statistics.mean(sentences) if sentences else 0.0,
+        "over_two_sentences": sum(n > 2 for n in sentences) / len(sentences) if sentences else 0.0,
         "in_scope_refused": refused_in / n_in,
         "out_of_scope_refused": (refused_out / out_scope) if out_scope else None,
         "latency_p50_ms": percentile(latencies, 50), "latency_p95_ms": percentile(latencies, 95),
@@ -233,14 +234,14 @@ def fmt(value) -> str:
 
 
 COLUMNS = ["hit@1", "hit@5", "hit@10", "mrr", "answer_containment", "char_f1", "mean_answer_chars",
-           "mean_answer_sentences", "in_scope_refused", "out_of_scope_refused", "latency_p50_ms", "latency_p95_ms"]
+           "mean_answer_sentences", "over_two_sentences", "in_scope_refused", "out_of_scope_refused", "latency_p50_ms", "latency_p95_ms"]
 
 
 def table(rows: list[dict]) -> str:
     lines = ["| configuration | n | " + " | ".join(COLUMNS) + " |",
              "|---|---|" + "---|" * len(COLUMNS)]
     for r in rows:
-        lines.append(f"| {r['config']['name']} | {r['questions']} | " + " | ".join(fmt(r[c]) for c in COLUMNS) + " |")
+        lines.append(f"| {r['config']['name']} | {r['questions']} | " + " | ".join(fmt(r.get(c)) for c in COLUMNS) + " |")
     return "\n".join(lines)
 
 
@@ -318,7 +319,8 @@ def render(results: dict, args) -> str:
         "Metrics: hit@k = a chunk containing the gold passage is among the top k retrieved; MRR over",
         "in-scope questions; answer containment = the answer contains every required string (own sets)",
         "or any gold answer (CMRC); char F1 against the gold answer (CMRC answers are sentences, so F1",
-        "is low by construction); mean answer length without citation markers; refusal rates; latency of",
+        "is low by construction); mean answer length without citation markers; over_two_sentences = share",
+        "of answers quoting more than two sentences (only list and wording questions may); refusal rates; latency of",
         "`Assistant.ask` per question (search + answer, encoder included).",
         "",
         "## Own policy questions (used while tuning; calibrates \"not found\")",

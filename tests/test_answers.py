@@ -50,6 +50,16 @@ def test_document_date_comes_from_metadata_and_the_text_is_quoted(shipped_assist
     assert "财税〔2016〕78号" in answer.answer and answer.citations[0].amended
 
 
+def test_answers_are_short_unless_a_list_is_asked_for(shipped_assistant):
+    # Each of these quoted three sentences before the two-sentence default.
+    for question in ["2021年专利授权了多少件", "专利年费减缴能管几年", "复审费可以减缴吗",
+                     "专利收费减缴办法从哪天开始施行", "个人申请专利费减，收入要低于多少"]:
+        answer = shipped_assistant.ask(question)
+        assert answer.found and sum(len(c.quote_spans) for c in answer.citations) <= 2, answer.answer
+    listing = shipped_assistant.ask("专利费减请求什么情况下不批")
+    assert sum(len(c.quote_spans) for c in listing.citations) >= 3  # the list is quoted
+
+
 def test_empty_and_junk_questions_are_answered_politely(shipped_assistant):
     for question in ["", "   ", "？？？！！", "\x00\x01", "😀😀"]:
         answer = shipped_assistant.ask(question)
