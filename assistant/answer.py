@@ -223,22 +223,26 @@ class AnswerBuilder:
             out.append(Candidate(rank, hit, i, s, e, text, score))
         return out
 
-    def stating(self, question: str, ranked: list[Candidate], kind, min_subject: float | None = None) -> list[Candidate]:
+    def stating(self, result: SearchResult, ranked: list[Candidate], kind, min_subject: float | None = None) -> list[Candidate]:
         """The best-ranked sentences that state the kind of fact asked, about its subject."""
         floor = self.min_subject if min_subject is None else min_subject
         return [c for c in ranked[:KIND_CHECK_TOP] if kind[2].search(c.text)
-                and self.subject_coverage(question, c) >= floor]
+                and self.subject_coverage(result, c) >= floor]
 
-    def subject_coverage(self, question: str, candidate: Candidate) -> float:
+    def subject_coverage(self, result: SearchResult, candidate: Candidate) -> float:
         """How much of what the question is about the candidate sentence mentions, read with
         the document title, the section path and, when it starts by referring back
         ("该站…", "其…"), the sentence before it."""
         chunk = candidate.hit.chunk
         meta = self.documents[chunk.doc_id].meta
         refers_back = candidate.sentence_index > 0 and _REFERS_BACK.match(candidate.text)
-        before = chunk.sentence_texts()[candidate.sentence_index - 1] if refers_back else ""
+        if refers_back:
+            start, end = chunk.sentences[candidate.sentence_index - 1]
+            before = chunk.text[start - chunk.start:end - chunk.start]
+        else:
+            before = ""
         context = " ".join((meta.short_title or meta.title, *chunk.section, before, candidate.text))
-        return self.searcher.text_coverage(question, normalize(context))
+        return self.searcher.text_coverage(result.question_words, normalize(context))
 
     # ------------------------------------------------------------ answer assembly
     def answer(self, question: str, result: SearchResult) -> Answer:
@@ -255,7 +259,7 @@ class AnswerBuilder:
         if kind:
             # The answer must state the kind of fact asked for (an amount in 元 for
             # 多少钱); otherwise the documents only talk around the question.
-            stating = self.stating(question, candidates, kind)
+            stating = self.stating(result, candidates, kind)
             if not stating:
                 return Answer(question, False, NOT_FOUND_TEXT, [], mode="not_found")
             best = stating[0]
@@ -268,7 +272,7 @@ class AnswerBuilder:
         runner = next((c for c in candidates[1:] if (c.hit.index, c.sentence_index) != (best.hit.index, best.sentence_index)
                        and c.sentence_index not in groups.get(c.hit.index, (None, set()))[1]), None)
         if (kind and runner is not None and kind[2].search(runner.text)
-                and self.subject_coverage(question, runner) < self.min_subject):
+                and self.subject_coverage(result, runner) < self.min_subject):
             runner = None  # a second number about something else would only mislead
         if runner is not None and runner.score < best.score - self.second_margin:
             runner = None

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .index import IndexedDocument
-from .tokenize import normalize
+from .tokenize import normalize, titles_in
 
 _ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发)"
 FACT_QUESTIONS: list[tuple[str, re.Pattern]] = [
@@ -49,7 +49,7 @@ def _names(meta) -> list[str]:
     """What a user might call the document: its titles, the 《…》 inside them, its number."""
     names = [meta.title, meta.short_title, meta.doc_number]
     for title in (meta.title, meta.short_title):
-        names += re.findall(r"《([^《》]+)》", title or "")
+        names += titles_in(title or "")
         names.append(re.sub(r"[（(][^（）()]*[）)]$", "", title or ""))  # "办法（2016）" → "办法"
     return [n for n in names if n]
 
@@ -67,12 +67,11 @@ def names_document(question: str, meta) -> bool:
     return any(f"{n}号" in plain_question for n in _NUMBER_IN_DOC_NUMBER.findall(meta.doc_number or ""))
 
 
-def _date_forms(iso: str) -> tuple[str, str, tuple[str, ...]]:
+def _date_forms(iso: str) -> tuple[str, tuple[str, ...]]:
     """2022-02-28 → ("2022年2月28日", and the forms it may take in an extracted text)."""
     year, month, day = (int(part) for part in iso.split("-"))
     spoken = f"{year}年{month}月{day}日"
-    return spoken, f"{year}{month}{day}", (spoken, f"{year}-{month:02d}-{day:02d}", f"{year}{month}{day}",
-                                            f"{year}{month:02d}{day:02d}")
+    return spoken, (spoken, f"{year}-{month:02d}-{day:02d}", f"{year}{month}{day}", f"{year}{month:02d}{day:02d}")
 
 
 def _cn_digits(number: str) -> str:
@@ -91,7 +90,7 @@ def find_document_fact(question: str, documents: dict[str, IndexedDocument]) -> 
     # A title inside 《》 writes its own inner titles with 〈〉.
     title = meta.title.replace("《", "〈").replace("》", "〉")
     if kind == "date" and meta.date:
-        spoken, compact, forms = _date_forms(meta.date)
+        spoken, forms = _date_forms(meta.date)
         shown = next((f for f in forms if f in document.text), "")
         note = f"（原文落款显示为“{shown}”）" if shown and shown != spoken else ""
         return DocumentFact(document.doc_id, kind, f"《{title}》的发文日期是{spoken}{note}。", forms)

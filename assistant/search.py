@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class SearchResult:
     coverage: float  # share of the question's (IDF-weighted) words found in the top hits
     top_cosine: float  # best chunk cosine
     top_sentence_cosine: float  # best sentence cosine anywhere (chunk cosine without sentence vectors)
+    # (word, part-of-speech weight) of the question, tagged once here and reused by answering
+    question_words: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def relevance(self) -> float:
@@ -128,13 +130,13 @@ class Searcher:
         n = len(self.normalized_chunks)
         return math.log((n + 1) / (self.document_frequency(word) + 0.5))
 
-    def coverage(self, question: str, rows: list[int]) -> float:
+    def coverage(self, words: list[tuple[str, float]], rows: list[int]) -> float:
         """IDF-weighted share of the question's words present in the given chunks (synonyms count)."""
-        return self.text_coverage(question, "\n".join(self.normalized_chunks[i] for i in rows))
+        return self.text_coverage(words, "\n".join(self.normalized_chunks[i] for i in rows))
 
-    def text_coverage(self, question: str, joined: str) -> float:
-        """IDF-weighted share of the question's words present in `joined` (normalised text)."""
-        words = self.tokenizer.content_words(question)
+    def text_coverage(self, words: list[tuple[str, float]], joined: str) -> float:
+        """IDF-weighted share of the question's words (`PolicyTokenizer.content_words`)
+        present in `joined` (normalised text)."""
         if not words:
             return 0.0
         synonyms = self.tokenizer.synonyms
@@ -166,10 +168,11 @@ class Searcher:
         order = np.argsort(-fused, kind="stable")[:max(1, top_k)]
         hits = [Hit(self.index.chunks[i], int(i), float(fused[i]), float(dense[i]), float(bm25[i]))
                 for i in order if i < len(self.index.chunks)]
-        coverage = self.coverage(question, [h.index for h in hits[:2]]) if hits else 0.0
+        words = self.tokenizer.content_words(question)
+        coverage = self.coverage(words, [h.index for h in hits[:2]]) if hits else 0.0
         if quoted and hits and any(p in self.normalized_chunks[hits[0].index] for p in quoted):
             coverage = max(coverage, 1.0)
         top_cosine = float(dense.max()) if len(dense) else 0.0
         sentences = self.index.sentence_vectors
         top_sentence = float((sentences @ query_vector).max()) if sentences is not None and len(sentences) else top_cosine
-        return SearchResult(question, hits, query_vector, coverage, top_cosine, top_sentence)
+        return SearchResult(question, hits, query_vector, coverage, top_cosine, top_sentence, words)

@@ -39,7 +39,7 @@ def evidence(assistant: Assistant, questions) -> list[tuple]:
         result = assistant.searcher.search(q.question, top_k=5)
         candidates = sorted(assistant.builder.candidates(q.question, result), key=lambda c: -c.score)
         kind = answer_kind(q.question)
-        kind_ok = {floor: not kind or bool(assistant.builder.stating(q.question, candidates, kind, floor))
+        kind_ok = {floor: not kind or bool(assistant.builder.stating(result, candidates, kind, floor))
                    for floor in SUBJECT_FLOORS}
         fact = find_document_fact(q.question, assistant.index.documents) is not None
         out.append((q.in_scope, result.coverage, result.top_sentence_cosine, result.top_cosine, kind_ok, fact))
