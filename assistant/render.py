@@ -6,21 +6,20 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .answer import Answer
+from .answer import Answer, AnswerPart
 from .chunking import PATH_SEPARATOR
 
-_MARKER = re.compile(r"\[(\d+)\]")
+
+def part_html(part: AnswerPart) -> str:
+    marker = f'<sup class="cite-ref">[{part.citation}]</sup>' if part.citation is not None else ""
+    return f"<p>{escape(part.prefix)}{escape(part.text)}{marker}{escape(part.note)}</p>"
 
 
 def answer_html(answer: Answer) -> str:
-    """The answer with [n] markers, then one collapsible block per citation."""
-    lines = []
-    for line in answer.answer.split("\n"):
-        safe = escape(line)
-        safe = _MARKER.sub(lambda m: f'<sup class="cite-ref">[{m.group(1)}]</sup>', safe)
-        lines.append(f"<p>{safe}</p>")
-    blocks = [citation_html(c) for c in answer.citations]
-    return "".join(lines) + "".join(blocks)
+    """Each part of the answer with its [n] marker, then one collapsible block per citation."""
+    parts = answer.parts or (AnswerPart(answer.answer),)
+    lines = "".join(part_html(p) for p in parts).replace("\n", "<br>")
+    return lines + "".join(citation_html(c) for c in answer.citations)
 
 
 def highlighted_passage(passage: str, spans) -> str:

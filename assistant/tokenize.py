@@ -21,6 +21,7 @@ SYNONYMS_FILE = RESOURCES / "synonyms.tsv"
 _TITLE_IN_BRACKETS = re.compile(r"《([^《》\n]{2,60})》")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,60})[”\"」』》]")
 _WORD_CHAR = re.compile(r"[\w\u4e00-\u9fff]")
+PUNCT = re.compile(r"[\W_]+", re.UNICODE)  # runs of punctuation and space
 
 # jieba part-of-speech flags of words that name what a question is about
 # (x: our user-dictionary terms, l/j: fixed phrases and abbreviations, eng: Latin words).
@@ -60,7 +61,27 @@ def normalize(text: str) -> str:
 
 def quoted_phrases(question: str) -> list[str]:
     """Normalised phrases the user put in quotes or 《》 (at least two characters)."""
-    return [p.strip() for p in _QUOTED.findall(normalize(question)) if len(p.strip()) >= 2]
+    return quoted_in_normalized(normalize(question))
+
+
+def quoted_in_normalized(normalized: str) -> list[str]:
+    """`quoted_phrases` of text that is already normalised."""
+    return [p.strip() for p in _QUOTED.findall(normalized) if len(p.strip()) >= 2]
+
+
+def bigrams(text: str, normalized: bool = False) -> set[str]:
+    """Character pairs within each run of word characters (punctuation splits runs)."""
+    text = PUNCT.sub(" ", text if normalized else normalize(text))
+    grams = set()
+    for piece in text.split():
+        grams.update(piece[i:i + 2] for i in range(len(piece) - 1))
+    return grams
+
+
+def content_bigrams(normalized: str) -> set[str]:
+    """Bigrams of a question that can carry evidence: not stopwords, not two stopword characters."""
+    return {g for g in bigrams(normalized, normalized=True)
+            if g not in STOPWORDS and not (g[0] in STOPWORDS and g[1] in STOPWORDS)}
 
 
 def titles_in(text: str) -> list[str]:
@@ -95,8 +116,23 @@ def collect_user_terms(texts) -> list[str]:
     return sorted(t for t in terms if len(t) >= 2)
 
 
+_TOKENIZERS: dict[tuple[str, ...], "PolicyTokenizer"] = {}
+_TOKENIZERS_LOCK = threading.Lock()
+
+
+def tokenizer_for(user_terms) -> "PolicyTokenizer":
+    """One tokenizer per user dictionary per process: building jieba's dictionary takes
+    seconds, and every index over the same documents has the same terms."""
+    key = tuple(user_terms)
+    with _TOKENIZERS_LOCK:
+        if key not in _TOKENIZERS:
+            _TOKENIZERS[key] = PolicyTokenizer(key)
+        return _TOKENIZERS[key]
+
+
 class PolicyTokenizer:
-    """jieba with a policy user dictionary; thread-safe for concurrent queries."""
+    """jieba with a policy user dictionary; thread-safe for concurrent queries.
+    Use `tokenizer_for(terms)` to share one per dictionary."""
 
     def __init__(self, user_terms: list[str]):
         import logging
@@ -115,35 +151,36 @@ class PolicyTokenizer:
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of a passage: words and their sub-words, stopwords removed."""
-        normalized = normalize(text)
+        return self.normalized_tokens(normalize(text))
+
+    def normalized_tokens(self, normalized: str) -> list[str]:
+        """`tokens` of text that is already normalised."""
         with self._lock:  # jieba's lazy initialisation is not thread-safe
             words = list(self._jieba.cut_for_search(normalized))
         return [w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOPWORDS]
 
-    def query_tokens(self, question: str) -> list[str]:
-        """Tokens of a question plus synonym expansions (知产 → 知识产权, …)."""
-        tokens = self.tokens(question)
-        normalized = normalize(question)
+    def query_tokens(self, normalized: str) -> list[str]:
+        """Tokens of a normalised question plus synonym expansions (知产 → 知识产权, …)."""
+        tokens = self.normalized_tokens(normalized)
         for key, expansions in self.synonyms.items():
             if key in normalized:
                 for expansion in expansions:
-                    tokens.extend(self.tokens(expansion))
+                    tokens.extend(self.normalized_tokens(expansion))
         return tokens
 
-    def content_words(self, question: str) -> list[tuple[str, float]]:
+    def content_words(self, normalized: str) -> list[tuple[str, float]]:
         """Distinct question words with a weight by part of speech: names and nouns
         (what a question is about) 1.0, verbs and adjectives 0.5; pronouns, adverbs,
         particles, numerals-as-question-words and time words are left out."""
         import jieba.posseg
 
-        normalized = normalize(question)
         with self._lock:
             if self._pos is None:
                 self._pos = jieba.posseg.POSTokenizer(self._jieba)
             pairs = [(p.word, p.flag) for p in self._pos.cut(normalized)]
         out: dict[str, float] = {}
         # A phrase the user quotes (“六是”, 《…》) is looked for whole.
-        for phrase in quoted_phrases(question):
+        for phrase in quoted_in_normalized(normalized):
             out[phrase] = 1.0
         for word, flag in pairs:
             if not word.strip() or not _WORD_CHAR.search(word) or word in STOPWORDS:

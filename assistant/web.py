@@ -41,6 +41,9 @@ EXAMPLES = [
 ]
 NOT_READY = "索引正在准备中（{progress}），请稍候再问。"
 RATE_LIMITED = "提问太频繁了，请稍等一分钟再试。"
+ANSWER_FAILED = "抱歉，这个问题处理时出错了，请换个问法再试。"
+# What happened to a request that was not answered, as an HTTP status (POST /api/ask).
+HTTP_STATUS = {"rate_limited": 429, "not_ready": 503, "error": 503}
 CSS = """
 footer {display: none !important;}
 .citation {border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 8px; margin: 6px 0;}
@@ -101,6 +104,8 @@ class AppState:
         try:
             self.progress = (0, 0, "检查索引")
             self.assistant = Assistant.open(self.settings, progress=self._on_progress)
+            if self.assistant.notice:
+                log.warning(self.assistant.notice)
             log.info("index ready: %d chunks", len(self.assistant.index.chunks))
         except AssistantError as exc:
             self.error = str(exc)
@@ -144,6 +149,30 @@ class AppState:
         return f"⏳ 正在准备索引：{detail}（已用 {time.monotonic() - self.started:.0f} 秒）"
 
 
+def answer_request(state: AppState, limiter: RateLimiter, question, client: str, source: str, top_k: int = 5):
+    """The one way a question is answered, from the chat, the widget, the Gradio API and
+    POST /api/ask: rate limit → ready → ask → error, always an `Answer` (its mode says
+    which), logged by one rule."""
+    from .answer import Answer
+    from .query import clean_question
+
+    if not limiter.allow(client):
+        return Answer.refusal(clean_question(question), RATE_LIMITED, "rate_limited")
+    if not state.ready:
+        return Answer.refusal(clean_question(question), NOT_READY.format(progress=state.status_text()), "not_ready")
+    try:
+        answer = state.assistant.ask(question, top_k=top_k)
+    except Exception:  # one failing question must not take the chat or the caller down
+        log.exception("answer failed (%s)", source)
+        return Answer.refusal(clean_question(question), ANSWER_FAILED, "error")
+    if state.settings.log_questions:
+        log.info("question=%r source=%s found=%s latency_ms=%.0f", answer.question[:200], source,
+                 answer.found, answer.latency_ms)
+    else:
+        log.info("question answered source=%s found=%s latency_ms=%.0f", source, answer.found, answer.latency_ms)
+    return answer
+
+
 def _client_id(request) -> str:
     if request is None:
         return "local"
@@ -175,19 +204,12 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
             return gr.update(), history, answers, *_suggestion_updates([])
         # The chat renders markdown/HTML: show what was typed as text, never as markup.
         history.append({"role": "user", "content": html.escape(question)})
-        if not limiter.allow(_client_id(request)):
-            reply, record, suggestions = RATE_LIMITED, None, []
-        elif not state.ready:
-            reply, record, suggestions = NOT_READY.format(progress=state.status_text()), None, []
+        answer = answer_request(state, limiter, question, _client_id(request), "widget" if widget else "chat")
+        if answer.mode in HTTP_STATUS:  # refused, not answered: nothing to rate or follow up
+            reply, record, suggestions = html.escape(answer.answer), None, []
         else:
-            try:
-                answer = state.assistant.ask(question)
-                reply = answer_html(answer)
-                record = answer.to_dict()
-                suggestions = suggestions_for(answer, state.assistant.index)
-            except Exception:  # one failing question must not take the chat down
-                log.exception("answer failed")
-                reply, record, suggestions = "抱歉，这个问题处理时出错了，请换个问法再试。", None, []
+            reply, record = answer_html(answer), answer.to_dict()
+            suggestions = suggestions_for(answer, state.assistant.index)
         history.append({"role": "assistant", "content": reply})
         answers.append(record)
         return "", history, answers, *_suggestion_updates(suggestions)
@@ -243,19 +265,7 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
 
         def ask_api(question: str, request: gr.Request) -> dict:
             """The same JSON as POST /api/ask, for gradio_client; the same per-client rate limit."""
-            def refusal(text: str, mode: str) -> dict:
-                return {"question": question, "found": False, "answer": text, "citations": [],
-                        "latency_ms": 0.0, "mode": mode}
-
-            if not limiter.allow(_client_id(request)):
-                return refusal(RATE_LIMITED, "rate_limited")
-            if not state.ready:
-                return refusal(NOT_READY.format(progress=state.status_text()), "not_ready")
-            try:
-                return state.assistant.ask(question).to_dict()
-            except Exception:  # one failing question must not break the caller's session
-                log.exception("answer failed")
-                return refusal("抱歉，这个问题处理时出错了，请换个问法再试。", "error")
+            return answer_request(state, limiter, question, _client_id(request), "gradio-api").to_dict()
 
         if not widget:
             gr.api(ask_api, api_name="ask", concurrency_limit=4)
@@ -352,8 +362,6 @@ def create_app(settings: Settings | None = None, assistant=None):
 
     @app.post("/api/ask")
     async def api_ask(request: Request):
-        if not limiter.allow(_client_id(request)):
-            return error(RATE_LIMITED, 429)
         if "application/json" not in request.headers.get("content-type", ""):
             return error("请求体必须是 JSON（Content-Type: application/json）", 415)
         length = request.headers.get("content-length")
@@ -371,20 +379,16 @@ def create_app(settings: Settings | None = None, assistant=None):
         top_k = payload.get("top_k", 5)
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 20:
             return error("top_k 必须是 1 到 20 的整数", 400)
-        if not state.ready:
-            return error(NOT_READY.format(progress=state.status_text()), 503)
         import anyio
 
-        try:
-            answer = await anyio.to_thread.run_sync(lambda: state.assistant.ask(payload["question"], top_k=top_k))
-        except Exception:
-            log.exception("answer failed")
-            return error("这个问题处理时出错了，请换个问法再试", 503)
-        if settings.log_questions:
-            log.info("question=%r found=%s latency_ms=%.0f", answer.question[:200], answer.found, answer.latency_ms)
-        else:
-            log.info("question answered found=%s latency_ms=%.0f", answer.found, answer.latency_ms)
-        return JSONResponse(answer.to_dict())
+        client = _client_id(request)
+        answer = await anyio.to_thread.run_sync(
+            lambda: answer_request(state, limiter, payload["question"], client, "api", top_k))
+        status = HTTP_STATUS.get(answer.mode, 200)
+        body = answer.to_dict()
+        if status != 200:
+            body["error"] = answer.answer
+        return JSONResponse(body, status_code=status)
 
     @app.get("/api/health")
     async def api_health():

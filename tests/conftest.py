@@ -11,6 +11,11 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from assistant.encoders import register_encoder  # noqa: E402
+from tests.fakes import HashingEncoder  # noqa: E402
+
+register_encoder("hashing", HashingEncoder)  # Settings(encoder="hashing") in tests
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DOCS = ROOT / "documents"
 SEED_ID = "tianjin_ipo_2021_summary_2022_work_points.txt"
@@ -55,8 +60,6 @@ def shipped_docs_copy(tmp_path) -> Path:
 
 @pytest.fixture
 def hashing_encoder():
-    from assistant.encoders import HashingEncoder
-
     return HashingEncoder()
 
 

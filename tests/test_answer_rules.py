@@ -1,19 +1,21 @@
 """Fast checks of the rules that decide what kind of fact a question wants, and of answers
 about a document's own date, issuer and number (invented documents, no encoder)."""
 
-from assistant.answer import answer_kind
-from assistant.document_facts import find_document_fact, names_document
+from assistant.document_facts import find_document_fact as find_fact_in_query
+from assistant.document_facts import names_document
 from assistant.documents import DocumentMeta
-from assistant.index import IndexedDocument
+from assistant.query import Query, answer_kind
+from assistant.store import IndexedDocument
+from assistant.tokenize import tokenizer_for
 
 
 def kind_of(question):
     kind = answer_kind(question)
-    return kind[0] if kind else None
+    return kind.name if kind else None
 
 
 def states(question, sentence):
-    return bool(answer_kind(question)[2].search(sentence))
+    return answer_kind(question).stated_in(sentence)
 
 
 def test_durations_are_not_years_or_days_of_a_month():
@@ -37,6 +39,10 @@ def test_day_and_year_questions_want_a_day_or_a_year():
 
 def _document(doc_id, text, **meta):
     return IndexedDocument(doc_id, DocumentMeta(**meta), "hash", text)
+
+
+def find_document_fact(question, documents):
+    return find_fact_in_query(Query.parse(question, tokenizer_for([])), documents)
 
 
 INVENTED = {

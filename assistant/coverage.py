@@ -1,0 +1,56 @@
+"""Lexical coverage: how much of a question's (IDF-weighted) words a text contains.
+
+Built once per index over the indexed texts (title, section path and passage, normalised).
+Search uses it for the relevance evidence of the top passages; answering uses it to check
+that a sentence stating the asked-for kind of fact is about what was asked.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+DF_CACHE_LIMIT = 50_000
+COMPOUND_PART_CREDIT = 0.5  # a compound whose parts appear (银行贷款 → 银行) earns at most half
+COMPOUND_MIN_CHARS = 3
+
+
+class Coverage:
+    def __init__(self, normalized_texts: list[str], synonyms: dict[str, list[str]]):
+        self.texts = normalized_texts
+        self.synonyms = synonyms
+        self._df_cache: dict[str, int] = {}
+        self._df_lock = threading.Lock()
+
+    def document_frequency(self, word: str) -> int:
+        with self._df_lock:
+            if word not in self._df_cache:
+                if len(self._df_cache) >= DF_CACHE_LIMIT:
+                    self._df_cache.clear()  # public questions bring endless new words: stay bounded
+                self._df_cache[word] = sum(1 for text in self.texts if word in text)
+            return self._df_cache[word]
+
+    def idf(self, word: str) -> float:
+        n = len(self.texts)
+        return math.log((n + 1) / (self.document_frequency(word) + 0.5))
+
+    def of_rows(self, words, rows: list[int]) -> float:
+        """Coverage of the words by the indexed texts in `rows` (synonyms count)."""
+        return self.of_text(words, "\n".join(self.texts[i] for i in rows))
+
+    def of_text(self, words, joined: str) -> float:
+        """IDF-weighted share of `words` ((word, part-of-speech weight) pairs, see
+        `PolicyTokenizer.content_words`) present in `joined` (normalised text)."""
+        if not words:
+            return 0.0
+        total = covered = 0.0
+        for word, pos_weight in words:
+            weight = pos_weight * self.idf(word)
+            total += weight
+            alternatives = [word] + self.synonyms.get(word, [])
+            if any(alt in joined for alt in alternatives):
+                covered += weight
+            elif len(word) >= COMPOUND_MIN_CHARS:
+                grams = [word[i:i + 2] for i in range(len(word) - 1)]
+                covered += COMPOUND_PART_CREDIT * weight * sum(g in joined for g in grams) / len(grams)
+        return covered / total if total else 0.0

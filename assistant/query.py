@@ -1,0 +1,153 @@
+"""Reading a question, once: `Query.parse(text, tokenizer)`.
+
+Everything later stages need from the question is computed here and only here: the
+cleaned text, its normalised form, search tokens, content words with their weights,
+bigrams, quoted phrases, and the intent (the kind of fact asked for, a list, a
+wording lookup, a full name, a fact about a document itself). Search and answering
+read the `Query`; nothing re-normalises or re-matches the question.
+
+The intent patterns run on the cleaned text as typed (not the normalised form), as
+they always have.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .tokenize import PolicyTokenizer, content_bigrams, normalize, quoted_in_normalized
+
+MAX_QUESTION_CHARS = 500  # longer input is cut: no real question needs more
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def clean_question(text) -> str:
+    """Strip control characters and surrounding space; cut to MAX_QUESTION_CHARS."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return text[:MAX_QUESTION_CHARS]
+
+
+def has_meaningful_text(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+# ---------------------------------------------------------------- what a sentence states
+
+_CN_COUNT = r"[一二两三四五六七八九十百千万半]+"
+# Chinese numerals count only before a measure word ("五层", "十二家"), so that "一是…"
+# enumerations do not look like counts.
+_DIGIT = re.compile(rf"\d|{_CN_COUNT}(?:年|个|件|项|家|条|天|日|月|次|倍|成|支|批|名|人|种|类|位|座|部|层|级|届|期|轮|场|"
+                    r"所|处|只|头|本|篇|首|台|辆|架|艘|枚|颗|张|份|套|对|双|辑|集|季|号|路|线|站|段|节|章|门|间|"
+                    r"米|里|公里|吨|克|斤|亿|元|块|岁|代|任|分|度|股|口|户|票|席|届|册|卷|幅|座|棵|匹|区|省|市|县)")
+_CN_YEAR = r"[〇零一二三四五六七八九]{4}年|[元一二三四五六七八九十百]+年"  # 二〇〇四年, 万历十一年
+_DATE = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|\d{{1,2}}月|[一二三四五六七八九十]+月|\d{{1,2}}日|\d{{6,8}}|月份|年底|年初|"
+                   r"之前|以前|之后|以后|届满|同时|期间")
+# A question asking for a day wants a day ("2021年4月28日", or "2021428" where extraction
+# dropped 年月日), not a bare year; one asking for a year wants a year.
+_DAY = re.compile(r"\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|(?<!\d)20\d{5,6}(?!\d)")
+_YEAR = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|(?<!\d)20\d{{5,6}}(?!\d)")
+# A length of time: "5个工作日", "六年内", "两个半月", "20日内". Not a year ("2021年") or
+# a day of a month ("3月23日"): the number may not follow another digit or 月.
+_DURATION = re.compile(rf"(?<![\d月.])(?:\d{{1,3}}(?:\.\d+)?|{_CN_COUNT})\s*(?:"
+                       r"个半?(?:工作日|自然日|星期|小时|钟头|月|赛季|季度|世纪)|"
+                       r"半?(?:工作日|自然日|天|周|星期|小时|钟头|分钟|秒钟?|年|赛季|季度|世纪)|日(?=内|以内|之内|后|起))"
+                       # or a span of years: "1998年至2001年"
+                       r"|\d{4}年.{0,8}?(?:至|到|—|－|-|~|～)\s*\d{2,4}年")
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    """A kind of fact a question can ask for: `asks` recognises the question, `states`
+    recognises a sentence that states such a fact."""
+
+    name: str
+    asks: re.Pattern
+    states: re.Pattern
+
+    def stated_in(self, sentence: str) -> bool:
+        return bool(self.states.search(sentence))
+
+
+# The first matching kind applies. A question of a kind none of the top sentences can
+# answer ("申请注册商标要交多少钱" over documents with no trademark fees) is refused.
+ANSWER_KINDS: tuple[AnswerKind, ...] = (
+    AnswerKind("money", re.compile(r"多少钱|交多少|缴多少|收多少|费用是多少|收费标准是|多少费"),
+               re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
+    AnswerKind("rate", re.compile(r"利率|费率|税率"), re.compile(r"[%％]|厘")),
+    AnswerKind("share", re.compile(r"比例|百分之|多少%|几成|减多少|免多少|减免多少"),
+               re.compile(r"[%％]|百分之|\d+成|[一二三四五六七八九]成|免缴|免收")),
+    AnswerKind("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日|(?<!哪)几年"), _DURATION),
+    AnswerKind("day", re.compile(r"哪天|哪一天|哪日|几号|几月几日|日期"), _DAY),
+    AnswerKind("year", re.compile(r"哪年|哪一年|哪几年|几几年"), _YEAR),
+    AnswerKind("date", re.compile(r"什么时候|何时|几月"), _DATE),
+    AnswerKind("count", re.compile(r"多少|(?<!哪)几"), _DIGIT),
+)
+
+
+def answer_kind(question: str) -> AnswerKind | None:
+    """The kind of fact the question asks for, if any."""
+    return next((k for k in ANSWER_KINDS if k.asks.search(question)), None)
+
+
+# ---------------------------------------------------------------- other intents
+
+_LIST_Q = re.compile(r"有哪些|哪些|都有|包括什么|包括哪|列举|几项|几种|几类|分别|什么条件|哪些条件|条件是什么|什么要求|什么情况下")
+_WORDING_Q = re.compile(r"原文|原话|怎么写|如何写|怎么表述|如何表述|原句|全称|完整名称|全名|正式名称|原文表述")
+_FULL_NAME_Q = re.compile(r"全称|完整名称|全名|正式名称")
+_ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发)"
+# Questions about a document itself: when it was issued, by whom, its number.
+DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
+    ("date", re.compile(rf"(?:哪天|哪一天|什么时候|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
+                        rf"|{_ISSUE_VERB}(?:的)?(?:日期|时间)|发文日期|落款日期|成文日期")),
+    ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
+                          rf"|谁{_ISSUE_VERB}|发文(?:单位|机关)|由谁")),
+    ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the question wants, read from its wording."""
+
+    kind: AnswerKind | None  # an amount, a share, a duration, a day, a year, a date, a count
+    wants_list: bool  # 有哪些…: several sentences of the passage
+    wants_wording: bool  # 原文怎么写 / 全称: the exact text
+    wants_full_name: bool  # 全称: the 《title》 in the quote
+    document_fact: str | None  # date | issuer | number of a document itself
+
+    @classmethod
+    def read(cls, text: str) -> "Intent":
+        return cls(kind=answer_kind(text), wants_list=bool(_LIST_Q.search(text)),
+                   wants_wording=bool(_WORDING_Q.search(text)), wants_full_name=bool(_FULL_NAME_Q.search(text)),
+                   document_fact=next((name for name, pattern in DOCUMENT_FACT_QUESTIONS if pattern.search(text)), None))
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question, read once."""
+
+    text: str  # cleaned, as typed
+    normalized: str  # half-width, simplified, lower case (same length as text)
+    tokens: tuple[str, ...]  # BM25 tokens with synonym expansions
+    words: tuple[tuple[str, float], ...]  # content words and part-of-speech weights
+    bigrams: frozenset[str]  # content character pairs
+    quoted: tuple[str, ...]  # phrases the user put in quotes or 《》
+    intent: Intent
+
+    @classmethod
+    def parse(cls, text, tokenizer: PolicyTokenizer) -> "Query":
+        cleaned = clean_question(text)
+        normalized = normalize(cleaned)
+        return cls(text=cleaned, normalized=normalized,
+                   tokens=tuple(tokenizer.query_tokens(normalized)),
+                   words=tuple(tokenizer.content_words(normalized)),
+                   bigrams=frozenset(content_bigrams(normalized)),
+                   quoted=tuple(quoted_in_normalized(normalized)),
+                   intent=Intent.read(cleaned))
+
+    @property
+    def is_empty(self) -> bool:
+        return not has_meaningful_text(self.text)

@@ -1,0 +1,47 @@
+"""The settings of search and answering that benchmarks vary, in one frozen, validated value.
+
+Defaults are the calibrated ones (benchmarks/CALIBRATION.md, benchmarks/RESULTS.md).
+A bad value raises `ValueError` naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+FUSION_METHODS = ("weighted", "rrf", "bm25", "dense")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    fusion: str = "weighted"  # how BM25 and dense scores are combined (search.FUSIONS)
+    weight_dense: float = 0.45  # share of the dense score in the fusion
+    # "Not found" below this relevance (python -m benchmarks.calibrate).
+    min_relevance: float = 0.45
+    chunks_considered: int = 3  # answer sentences are drawn from this many best passages
+    second_margin: float = 0.08  # quote a runner-up sentence scoring within this of the best
+    neighbour_below: int = 30  # a best sentence shorter than this brings its neighbour
+    # The sentence stating the asked-for kind of fact must mention at least this share
+    # (IDF-weighted) of the question's words ("申请注册商标要交多少钱" is not answered by a
+    # patent fee).
+    min_subject: float = 0.1
+
+    def __post_init__(self):
+        problems = []
+        if self.fusion not in FUSION_METHODS:
+            problems.append(f"fusion must be one of {', '.join(FUSION_METHODS)}, got {self.fusion!r}")
+        if not 0.0 <= self.weight_dense <= 1.0:
+            problems.append(f"weight_dense must be within 0..1, got {self.weight_dense!r}")
+        if not isinstance(self.chunks_considered, int) or self.chunks_considered < 1:
+            problems.append(f"chunks_considered must be a positive integer, got {self.chunks_considered!r}")
+        if self.second_margin < 0:
+            problems.append(f"second_margin must not be negative, got {self.second_margin!r}")
+        if not isinstance(self.neighbour_below, int) or self.neighbour_below < 0:
+            problems.append(f"neighbour_below must be a non-negative integer, got {self.neighbour_below!r}")
+        if not 0.0 <= self.min_subject <= 1.0:
+            problems.append(f"min_subject must be within 0..1, got {self.min_subject!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
