@@ -25,6 +25,7 @@ import os
 import random
 import re
 import statistics
+import unicodedata
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
@@ -51,10 +52,13 @@ CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache" / "p
 QUESTIONS = BENCH / "questions.jsonl"
 HELDOUT = BENCH / "questions_heldout.jsonl"
 BLIND = BENCH / "questions_blind.jsonl"
+EVERYDAY = BENCH / "questions_everyday.jsonl"  # our own everyday-wording set, written blind
 # ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
 SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))
 CMRC_DEV = SHARED / "data" / "cmrc2018" / "cmrc2018_dev.json"
+COLLOQUIAL = SHARED / "data" / "policy_colloquial" / "questions.jsonl"
 CMRC_SAMPLE_SEED = 2018
+_WHITESPACE = re.compile(r"\s+")
 _MARKER = re.compile(r"\[\d+\]|（该文件已被后续文件修改，请以现行规定为准）|（\d{4}-\d{2}-\d{2}）")
 
 
@@ -65,7 +69,9 @@ class Question:
     gold_passages: list[str]  # any of these inside a retrieved chunk counts as a hit
     answers: list[str]  # for own set: all must appear ("a|b" = either); for CMRC: any
     all_required: bool
-    category: str = ""
+    category: str = ""  # own sets: topic; everyday sets: style (colloquial, paraphrase, keyword, long)
+    document: str = ""  # everyday sets: the document (part) that answers it
+    loose: bool = False  # score as the everyday sets' README says: NFKC, whitespace removed
 
 
 @dataclass
@@ -86,6 +92,20 @@ def load_own_questions(path: Path = QUESTIONS) -> list[Question]:
     for line in path.read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         out.append(Question(q["question"], q["in_scope"], q["gold"], q["must_contain"], True, q["category"]))
+    return out
+
+
+def load_everyday_questions(path: Path) -> list[Question]:
+    """An everyday-wording set (policy_colloquial's format): any `answer_contains` counts;
+    the gold sentence (or its opening, should a chunk boundary fall inside it) marks the
+    gold passage."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        gold = q.get("gold_sentence") or ""
+        passages = [gold, gold[:30]] if gold else []
+        out.append(Question(q["question"], q["expect_found"], passages, q.get("answer_contains") or [], False,
+                            q.get("style", ""), q.get("doc") or "", loose=True))
     return out
 
 
@@ -157,13 +177,19 @@ def evaluate(assistant: Assistant, questions: list[Question]) -> dict:
     hits = {1: 0, 5: 0, 10: 0}
     rr, latencies, lengths, f1s, sentences = [], [], [], [], []
     contained = in_scope = refused_in = out_scope = refused_out = 0
-    failures = []
+    failures, rows = [], []
     for q in questions:
         result = assistant.searcher.search(assistant.searcher.parse(q.question), top_k=10)
         rank = next((i + 1 for i, h in enumerate(result.hits)
                      if any(g in h.chunk.text for g in q.gold_passages)), None)
         answer = assistant.ask(q.question)
         latencies.append(answer.latency_ms)
+        row = {"category": q.category, "document": q.document, "in_scope": q.in_scope, "found": answer.found,
+               "ok": False, "gold_cited": False, "gold_related": False}
+        rows.append(row)
+        if q.in_scope and q.gold_passages:
+            row["gold_cited"] = any(g in c.passage for c in answer.citations for g in q.gold_passages)
+            row["gold_related"] = any(g in c.passage for c in getattr(answer, "related", []) for g in q.gold_passages)
         if not q.in_scope:
             out_scope += 1
             refused_out += not answer.found
@@ -180,6 +206,8 @@ def evaluate(assistant: Assistant, questions: list[Question]) -> dict:
             f1s.append(0.0)
             continue
         text = _MARKER.sub("", answer.answer)
+        if q.loose:
+            text = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
         lengths.append(len(text))
         sentences.append(sum(len(c.quote_spans) for c in answer.citations))
         if q.all_required:
@@ -187,6 +215,7 @@ def evaluate(assistant: Assistant, questions: list[Question]) -> dict:
         else:
             ok = any(a in text for a in q.answers)
         contained += ok
+        row["ok"] = bool(ok)
         f1s.append(max((char_f1(text, a) for a in q.answers), default=0.0))
         if not ok:
             failures.append({"question": q.question, "problem": "answer misses gold", "rank": rank,
@@ -204,8 +233,35 @@ def evaluate(assistant: Assistant, questions: list[Question]) -> dict:
         "in_scope_refused": refused_in / n_in,
         "out_of_scope_refused": (refused_out / out_scope) if out_scope else None,
         "latency_p50_ms": percentile(latencies, 50), "latency_p95_ms": percentile(latencies, 95),
+        **gold_passage_rates(rows),
+        "by_style": breakdown(rows, "category") if any(q.loose for q in questions) else {},
+        "by_document": breakdown(rows, "document") if any(q.document for q in questions) else {},
         "failures": failures,
     }
+
+
+def gold_passage_rates(rows: list[dict]) -> dict:
+    """For answerable questions: how often the gold passage is cited, and, among those not
+    answered, how often it is among the related passages offered instead."""
+    answerable = [r for r in rows if r["in_scope"]]
+    refused = [r for r in answerable if not r["found"]]
+    return {"gold_cited": sum(r["gold_cited"] for r in answerable) / max(1, len(answerable)),
+            "refused_gold_in_related": (sum(r["gold_related"] for r in refused) / len(refused)) if refused else None}
+
+
+def breakdown(rows: list[dict], key: str) -> dict:
+    """Containment and refusals per style or per document."""
+    out = {}
+    for value in sorted({r[key] for r in rows}):
+        group = [r for r in rows if r[key] == value]
+        inside = [r for r in group if r["in_scope"]]
+        outside = [r for r in group if not r["in_scope"]]
+        out[value or "(out of scope)"] = {
+            "answerable": len(inside), "out_of_scope": len(outside),
+            "answer_containment": sum(r["ok"] for r in inside) / len(inside) if inside else None,
+            "in_scope_refused": sum(not r["found"] for r in inside) / len(inside) if inside else None,
+            "out_of_scope_refused": sum(not r["found"] for r in outside) / len(outside) if outside else None}
+    return out
 
 
 def run_config(label: str, docs: Path, questions: list[Question], config: Config) -> dict:
@@ -271,15 +327,12 @@ def main(argv=None) -> int:
     if args.configs:
         wanted = [w.strip() for w in args.configs.split(",")]
         configs = [c for c in COMPARISONS if any(w in c.name for w in wanted)]
-    own = load_own_questions()
-    heldout = load_own_questions(HELDOUT)
-    blind = load_own_questions(BLIND)
-    results = {"own": [], "heldout": [], "blind": [], "cmrc": []}
+    policy_sets = policy_question_sets()
+    results = {name: [] for name in (*policy_sets, "cmrc")}
     for config in configs:
-        print(f"own set: {config.name}", file=sys.stderr)
-        results["own"].append(run_config("own", ROOT / "documents", own, config))
-        results["heldout"].append(run_config("own", ROOT / "documents", heldout, config))
-        results["blind"].append(run_config("own", ROOT / "documents", blind, config))
+        print(f"policy sets: {config.name}", file=sys.stderr)
+        for name, questions in policy_sets.items():
+            results[name].append(run_config("own", ROOT / "documents", questions, config))
     if not args.no_cmrc:
         docs, cmrc = prepare_cmrc(args.cmrc_sample or None)
         for config in configs:
@@ -293,6 +346,16 @@ def main(argv=None) -> int:
     if args.markdown:
         Path(args.markdown).write_text(report, encoding="utf-8")
     return 0
+
+
+def policy_question_sets() -> dict[str, list[Question]]:
+    """Every question set over the shipped documents, by name (the colloquial set only when
+    ../shared is beside the checkout)."""
+    sets = {"own": load_own_questions(), "heldout": load_own_questions(HELDOUT), "blind": load_own_questions(BLIND),
+            "everyday": load_everyday_questions(EVERYDAY)}
+    if COLLOQUIAL.exists():
+        sets["colloquial"] = load_everyday_questions(COLLOQUIAL)
+    return sets
 
 
 def merge_into_previous(path: Path, fresh: dict) -> dict:
@@ -349,9 +412,46 @@ def render(results: dict, args) -> str:
         "",
         blind_baseline_line(),
     ]
+    everyday_sets = [("colloquial", "`../shared/data/policy_colloquial` (131 questions in users' words, 95 answerable, "
+                                    "36 out of scope; not written by us)"),
+                     ("everyday", "Our everyday-wording set `benchmarks/questions_everyday.jsonl` (109: 79 answerable, "
+                                  "30 out of scope; written blind before the everyday-wording work, "
+                                  "see questions_everyday.md)")]
+    for name, title in everyday_sets:
+        if results.get(name):
+            parts += ["", f"## {title}", "", table(results[name]), "", everyday_extras(results[name][0]),
+                      "", baseline_line(name)]
     if results["cmrc"]:
         parts += ["", f"## CMRC 2018 dev ({cmrc_n} questions over 848 paragraphs)", "", table(results["cmrc"])]
     return "\n".join(parts) + "\n"
+
+
+def everyday_extras(row: dict) -> str:
+    """Gold-passage rates and the breakdown by style and by document of one (default) row."""
+    related = row.get("refused_gold_in_related")
+    lines = [f"Default row: gold passage cited {row.get('gold_cited', 0):.3f}; answerable questions not answered "
+             f"with the gold passage among the related passages offered: "
+             f"{'–' if related is None else f'{related:.3f}'}.", "",
+             "| group | answerable | out of scope | answer containment | answerable refused | out of scope refused |",
+             "|---|---|---|---|---|---|"]
+    for key in ("by_style", "by_document"):
+        for group, m in row.get(key, {}).items():
+            lines.append(f"| {group} | {m['answerable']} | {m['out_of_scope']} | {fmt(m['answer_containment'])} | "
+                         f"{fmt(m['in_scope_refused'])} | {fmt(m['out_of_scope_refused'])} |")
+    return "\n".join(lines)
+
+
+def baseline_line(name: str) -> str:
+    """The set's default-row figures before the everyday-wording work (benchmarks/everyday_baseline.json)."""
+    path = BENCH / "everyday_baseline.json"
+    if not path.exists():
+        return ""
+    baseline = json.loads(path.read_text(encoding="utf-8")).get(name)
+    if not baseline:
+        return ""
+    return (f"Before the everyday-wording work (commit {baseline['commit']}): answer containment "
+            f"{baseline['answer_containment']:.3f}, answerable refused {baseline['in_scope_refused']:.3f}, "
+            f"out of scope refused {fmt(baseline['out_of_scope_refused'])}, hit@5 {baseline['hit@5']:.3f}.")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -52,8 +51,17 @@ def test_build_writes_a_self_describing_index_without_pickle(invented_docs, tmp_
     assert all(len(info["hash"]) == 32 for info in manifest["documents"].values())
     lines = (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     assert "示例" in lines[0]  # UTF-8, not \\u escapes
+    import pickle
+
+    import numpy as np
+
     for path in build.rglob("*"):
-        assert path.suffix not in (".pkl", ".pickle")
+        if not path.is_file():
+            continue
+        with pytest.raises(Exception):  # no file is a pickle
+            pickle.loads(path.read_bytes())
+        if path.suffix == ".npy":
+            np.load(path, allow_pickle=False)  # plain arrays: loads without pickle
     assert "索引完成" in report.summary()
 
 
@@ -101,14 +109,24 @@ from dataclasses import replace
 
 from assistant.config import Settings
 from tests.fakes import HashingEncoder
+import assistant.store as store
 from assistant.index import build_index
 
 class Slow(HashingEncoder):
     def encode_passages(self, texts):
-        print("encoding", flush=True)
-        time.sleep({delay})
+        if {stage!r} == "while encoding":
+            print("encoding", flush=True)
+            time.sleep(60)
         return super().encode_passages(texts)
 
+write_files = store._write_files
+
+def write_then_wait(out, contents):
+    write_files(out, contents)  # every file of the new build is written, not yet made current
+    print("writing", flush=True)
+    time.sleep(60)
+
+store._write_files = write_then_wait
 build_index(Path({docs!r}), Path({index!r}), Slow(), sentence_vectors=True)
 print("done", flush=True)
 """
@@ -120,20 +138,14 @@ def test_build_killed_with_sigkill_leaves_the_old_index_serving(invented_docs, t
     build_index(invented_docs, index_dir, HashingEncoder())
     before = current_build(index_dir)
     (invented_docs / "c.txt").write_text("新增文件。" * 40, encoding="utf-8")
-    delay = 5.0 if stage == "while encoding" else 0.0
-    script = KILL_SCRIPT.format(root=str(ROOT), docs=str(invented_docs), index=str(index_dir), delay=delay)
+    script = KILL_SCRIPT.format(root=str(ROOT), docs=str(invented_docs), index=str(index_dir), stage=stage)
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    if stage == "while encoding":
-        assert process.stdout.readline().strip() == "encoding"
-    else:
-        # Kill as soon as the unfinished build directory appears.
-        deadline = time.time() + 60
-        while time.time() < deadline and not list((index_dir / "builds").glob("tmp-*")):
-            time.sleep(0.002)
+    assert process.stdout.readline().strip() == stage.split()[1]  # "encoding" / "writing"
+    if stage == "while writing":
+        assert list((index_dir / "builds").glob("tmp-*"))  # the half-made build is on disk
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    if current_build(index_dir) != before:
-        pytest.skip("the build finished before the kill landed")  # the swap is atomic either way
+    assert current_build(index_dir) == before
     index = load_index(index_dir)  # verifies checksums
     assert {c.doc_id for c in index.chunks} == {"a.txt", "b.txt"}
     # The next build cleans up and completes.
@@ -183,3 +195,76 @@ def test_assistant_answers_from_an_invented_corpus(invented_docs, tmp_path):
     assert citation.section == "一、总体要求 › （一）提升示例服务水平"
     assert citation.quote in citation.passage
     assert "[1]" in answer.answer
+
+
+# ---------------------------------------------------------------- the documents folder an index belongs to
+
+OTHER_DOC = "虚构的其他文件\n\n第一条　其他文件的补贴标准为每件300元。\n"
+
+
+def test_index_is_never_rebuilt_from_a_folder_it_was_not_built_from(invented_docs, tmp_path, monkeypatch, capsys):
+    """`index --docs CORPUS --index DIR` then `ask --index DIR` (no --docs) must answer from
+    CORPUS, not rebuild DIR from the default documents/ folder."""
+    from assistant.__main__ import main
+    from assistant.store import read_manifest
+
+    monkeypatch.setenv("ASSISTANT_ENCODER", "hashing")
+    monkeypatch.delenv("ASSISTANT_DOCS_DIR", raising=False)
+    index_dir = tmp_path / "index"
+    assert main(["index", "--docs", str(invented_docs), "--index", str(index_dir)]) == 0
+    manifest = read_manifest(index_dir)
+    assert manifest["docs_dir"] == str(invented_docs.resolve())
+    built = current_build(index_dir)
+
+    capsys.readouterr()
+    assert main(["ask", "--index", str(index_dir), "--json", "示例窗口办理时间压缩到几个工作日"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert current_build(index_dir) == built  # not rebuilt from documents/
+    assert {c.doc_id for c in load_index(index_dir).chunks} == {"a.txt", "b.txt"}
+    assert all(c["doc_id"] in ("a.txt", "b.txt") for c in answer["citations"])
+
+    # The recorded folder is kept in step: a new document there is indexed by the next ask.
+    (invented_docs / "c.txt").write_text(OTHER_DOC, encoding="utf-8")
+    assert main(["lookup", "--index", str(index_dir), "其他文件的补贴标准"]) == 0
+    assert "c.txt" in {c.doc_id for c in load_index(index_dir).chunks}
+
+    # Naming another folder explicitly does rebuild from it.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text(OTHER_DOC, encoding="utf-8")
+    assert main(["ask", "--index", str(index_dir), "--docs", str(other), "补贴标准"]) == 0
+    assert {c.doc_id for c in load_index(index_dir).chunks} == {"x.txt"}
+    assert read_manifest(index_dir)["docs_dir"] == str(other.resolve())
+
+
+def test_index_whose_folder_is_gone_answers_as_it_is_and_says_so_once(invented_docs, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from assistant.__main__ import main
+
+    monkeypatch.setenv("ASSISTANT_ENCODER", "hashing")
+    monkeypatch.delenv("ASSISTANT_DOCS_DIR", raising=False)
+    index_dir = tmp_path / "index"
+    build_index(invented_docs, index_dir, HashingEncoder())
+    built = current_build(index_dir)
+    shutil.rmtree(invented_docs)
+    capsys.readouterr()
+    questions = tmp_path / "q.txt"
+    questions.write_text("示例窗口办理时间压缩到几个工作日\n贷款贴息比例是多少\n", encoding="utf-8")
+    assert main(["ask", "--index", str(index_dir), "--json", "--file", str(questions)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("已不存在") == 1  # said once, not per question
+    assert len(captured.out.splitlines()) == 2
+    assert current_build(index_dir) == built
+
+
+def test_app_settings_name_the_folder_explicitly(monkeypatch, tmp_path):
+    from assistant.service import documents_folder
+
+    monkeypatch.delenv("ASSISTANT_DOCS_DIR", raising=False)
+    assert not Settings.from_env().docs_dir_explicit
+    monkeypatch.setenv("ASSISTANT_DOCS_DIR", str(tmp_path))
+    settings = Settings.from_env()
+    assert settings.docs_dir_explicit
+    manifest = {"docs_dir": "/somewhere/else"}
+    assert documents_folder(settings, manifest) == (tmp_path, "")

@@ -1,8 +1,10 @@
 """The quality benchmark in CI: fails the build when a figure drops below its floor.
 
 Runs the default configuration on the own, held-out and blind question sets and on a fixed
-sample of CMRC 2018 dev questions (the CMRC index over all 848 paragraphs is built
-once, under benchmarks/cache/). Floors live in benchmarks/floors.json.
+sample of CMRC 2018 dev questions. The CMRC index over all 848 paragraphs is built once and
+cached outside the checkout by content hash (benchmarks/quality.py CACHE); on a busy machine
+that first build can take far longer than usual, so its timeout only catches a hang.
+Floors live in benchmarks/floors.json.
 """
 
 import json
@@ -36,6 +38,7 @@ def test_policy_question_floors(set_name):
     assert not _check(metrics, FLOORS[set_name]), (metrics["failures"], _check(metrics, FLOORS[set_name]))
 
 
+@pytest.mark.timeout(3 * 3600)
 def test_cmrc_sample_floors():
     docs, questions = quality.prepare_cmrc(FLOORS["cmrc"]["sample"])
     metrics = quality.run_config("cmrc", docs, questions, quality.DEFAULT)

@@ -1,0 +1,68 @@
+"""Fusion functions on hand-written scores, and the validated Tuning."""
+
+import numpy as np
+import pytest
+
+from assistant.search import FUSIONS, NO_CANDIDATE, fuse_bm25, fuse_dense, fuse_rrf, fuse_weighted
+from assistant.tuning import FUSION_METHODS, Tuning
+
+# Four chunks: dense likes 0 best, BM25 likes 2 best; chunk 3 is outside FAISS's candidates.
+DENSE = np.array([0.95, 0.90, 0.85, NO_CANDIDATE], dtype=np.float32)
+BM25 = np.array([0.0, 2.0, 4.0, 1.0], dtype=np.float32)
+
+
+def test_every_tuning_fusion_has_a_function():
+    assert set(FUSIONS) == set(FUSION_METHODS)
+
+
+def test_weighted_fusion_stretches_cosines_and_divides_bm25_by_its_maximum():
+    fused = fuse_weighted(DENSE, BM25, weight_dense=0.5)
+    # dense range 0.85..0.95 → 1, .5, 0; chunk 3 gets no dense share; BM25 / 4.
+    assert fused == pytest.approx([0.5 * 1.0 + 0.0, 0.5 * 0.5 + 0.25, 0.0 + 0.5, 0.0 + 0.125], abs=1e-6)
+
+
+def test_weighted_fusion_weight_moves_the_winner():
+    assert int(np.argmax(fuse_weighted(DENSE, BM25, weight_dense=0.9))) == 0
+    assert int(np.argmax(fuse_weighted(DENSE, BM25, weight_dense=0.1))) == 2
+
+
+def test_weighted_fusion_without_any_bm25_match_follows_dense():
+    fused = fuse_weighted(DENSE, np.zeros(4, dtype=np.float32), weight_dense=0.45)
+    assert list(np.argsort(-fused, kind="stable")) == [0, 1, 2, 3]
+
+
+def test_weighted_fusion_with_equal_cosines_gives_every_candidate_full_dense_credit():
+    dense = np.array([0.9, 0.9, NO_CANDIDATE], dtype=np.float32)
+    fused = fuse_weighted(dense, np.zeros(3, dtype=np.float32), weight_dense=0.4)
+    assert fused == pytest.approx([0.4, 0.4, 0.0])
+
+
+def test_rrf_uses_ranks_and_ignores_missing_rankings():
+    fused = fuse_rrf(DENSE, BM25, weight_dense=0.5)
+    k = 60
+    expected = [1 / (k + 1) + 0.0,  # dense rank 1; BM25 score 0 does not count
+                1 / (k + 2) + 1 / (k + 2),
+                1 / (k + 3) + 1 / (k + 1),
+                0.0 + 1 / (k + 3)]  # not a dense candidate
+    assert fused == pytest.approx(expected)
+
+
+def test_bm25_alone_breaks_ties_with_dense_and_dense_alone_is_dense():
+    tied = np.array([1.0, 1.0], dtype=np.float32)
+    assert int(np.argmax(fuse_bm25(np.array([0.8, 0.9], dtype=np.float32), tied, 0.5))) == 1
+    assert fuse_dense(DENSE, BM25, 0.5) is DENSE
+
+
+@pytest.mark.parametrize("bad, name", [
+    ({"fusion": "max"}, "fusion"), ({"weight_dense": 1.5}, "weight_dense"),
+    ({"chunks_considered": 0}, "chunks_considered"), ({"second_margin": -0.1}, "second_margin"),
+    ({"neighbour_below": -1}, "neighbour_below"), ({"min_subject": 2.0}, "min_subject"),
+])
+def test_tuning_rejects_bad_values_naming_them(bad, name):
+    with pytest.raises(ValueError, match=name):
+        Tuning(**bad)
+
+
+def test_tuning_is_frozen():
+    with pytest.raises(AttributeError):
+        Tuning().min_relevance = 0.0
