@@ -47,7 +47,9 @@ def cmd_index(args) -> int:
 
 def _print_human(answer) -> None:
     print(answer.answer)
-    for c in answer.citations:
+    if answer.related:
+        print("\n可能相关的条文：")
+    for c in [*answer.citations, *answer.related]:
         print()
         amended = "  ⚠ 已被修改" if c.amended else ""
         print(f"[{c.n}] {c.title}（{c.issuer}，{c.date}）{amended}")

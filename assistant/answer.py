@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from .chunking import Chunk
 from .document_facts import DocumentFact
+from .gate import load_gate
 from .query import Query
 from .search import Hit, SearchResult
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, score_sentences, subject_coverage
@@ -27,6 +28,8 @@ from .store import IndexedDocument
 from .tuning import Tuning
 
 NOT_FOUND_TEXT = "抱歉，现有政策文件中没有找到能回答这个问题的内容。您可以换个说法再问，或直接咨询市知识产权局。"
+RELATED_TEXT = "抱歉，没有找到能直接回答这个问题的条文。下面是可能相关的条文，供您参考；也可以换个说法再问，或直接咨询市知识产权局。"
+RELATED_PASSAGES = 3  # closest passages offered when the answer is "not sure"
 EMPTY_TEXT = "请输入您的问题，例如：专利费用减缴备案审核要多久？"
 AMENDED_NOTE = "（该文件已被后续文件修改，请以现行规定为准）"
 
@@ -83,6 +86,7 @@ class Answer:
     # rate_limited | not_ready | error
     mode: str = "answer"
     parts: tuple[AnswerPart, ...] = ()
+    related: list[Citation] = field(default_factory=list)  # mode "related": the closest passages
 
     @classmethod
     def from_parts(cls, question: str, parts: list[AnswerPart], citations: list[Citation], mode: str) -> "Answer":
@@ -94,13 +98,39 @@ class Answer:
         return cls(question, False, text, [], mode=mode, parts=(AnswerPart(text),))
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "found": self.found, "answer": self.answer,
-                "citations": [c.to_dict() for c in self.citations],
-                "latency_ms": round(self.latency_ms, 1), "mode": self.mode}
+        out = {"question": self.question, "found": self.found, "answer": self.answer,
+               "citations": [c.to_dict() for c in self.citations],
+               "latency_ms": round(self.latency_ms, 1), "mode": self.mode}
+        if self.related:
+            out["related"] = [c.to_dict() for c in self.related]
+        return out
 
 
-def not_found(query: Query) -> Answer:
-    return Answer.refusal(query.text, NOT_FOUND_TEXT, "not_found")
+def not_found(query: Query, result: SearchResult | None = None, documents=None) -> Answer:
+    """"Not found"; with `result`, the closest passages are offered as related ("not sure")."""
+    if result is None or not result.hits:
+        return Answer.refusal(query.text, NOT_FOUND_TEXT, "not_found")
+    related = []
+    for n, hit in enumerate(result.hits[:RELATED_PASSAGES], start=1):
+        best = max(range(len(hit.chunk.sentences)), key=lambda i: hit.sentence_cosines[i], default=0)
+        related.append(make_citation(n, hit, [best], documents))
+    return Answer(query.text, False, RELATED_TEXT, [], mode="related", parts=(AnswerPart(RELATED_TEXT),),
+                  related=related)
+
+
+def gate_decision(result: SearchResult, tuning: Tuning) -> str:
+    """"answer", "related" (not sure: offer the closest passages) or "none"."""
+    if not result.hits:
+        return "none"
+    if tuning.gate == "relevance" or result.evidence is None:
+        return "answer" if result.relevance >= tuning.min_relevance else "none"
+    gate = load_gate()
+    probability = gate.probability(result.evidence)
+    answer_at = gate.answer_threshold if tuning.answer_threshold is None else tuning.answer_threshold
+    related_at = gate.related_threshold if tuning.related_threshold is None else tuning.related_threshold
+    if probability >= answer_at:
+        return "answer"
+    return "related" if probability >= min(related_at, answer_at) else "none"
 
 
 def amended_note(citation: Citation) -> str:
@@ -122,9 +152,11 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
 
 def answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocument],
            tuning: Tuning = Tuning()) -> Answer:
-    """The cited answer to `query` from `result`, or "not found"."""
-    if not result.hits or result.relevance < tuning.min_relevance:
-        return not_found(query)
+    """The cited answer to `query` from `result`, or "not found" (with related passages when
+    the evidence is not strong enough to answer but not negligible either)."""
+    decision = gate_decision(result, tuning)
+    if decision != "answer":
+        return not_found(query, result if decision == "related" else None, documents)
     candidates = score_sentences(query, result.hits[:tuning.chunks_considered])
     if not candidates:
         return not_found(query)
@@ -135,7 +167,7 @@ def answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocum
         # otherwise the documents only talk around the question.
         found = stating(result, candidates, documents, tuning.min_subject)
         if not found:
-            return not_found(query)
+            return not_found(query, result, documents)  # the passages are close, the fact is not stated
         best = found[0]
         candidates = [best] + [c for c in candidates if c is not best]
     many = intent.wants_list or intent.wants_wording

@@ -34,6 +34,16 @@ class Coverage:
         n = len(self.texts)
         return math.log((n + 1) / (self.document_frequency(word) + 0.5))
 
+    def unknown_share(self, words) -> float:
+        """Share of the words (by part-of-speech weight) that no indexed text contains, nor any
+        of their synonyms: 北京 or 软件著作权 over documents that never mention them."""
+        total = sum(weight for _, weight in words)
+        if not total:
+            return 0.0
+        unknown = sum(weight for word, weight in words
+                      if not any(self.document_frequency(alt) for alt in [word] + self.synonyms.get(word, [])))
+        return unknown / total
+
     def of_rows(self, words, rows: list[int]) -> float:
         """Coverage of the words by the indexed texts in `rows` (synonyms count)."""
         return self.of_text(words, "\n".join(self.texts[i] for i in rows))

@@ -77,9 +77,12 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("money", re.compile(r"多少钱|交多少|缴多少|收多少|费用是多少|收费标准是|多少费"),
                re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
     AnswerKind("rate", re.compile(r"利率|费率|税率"), re.compile(r"[%％]|厘")),
-    AnswerKind("share", re.compile(r"比例|百分之|多少%|几成|减多少|免多少|减免多少"),
+    # Everyday wording too: 少交多少, 能省多少, 打几折.
+    AnswerKind("share", re.compile(r"比例|百分之|多少%|几成|减多少|免多少|减免多少|少交多少|少缴多少|少付多少|"
+                                   r"省多少|便宜多少|打几折|几折|优惠多少"),
                re.compile(r"[%％]|百分之|\d+成|[一二三四五六七八九]成|免缴|免收")),
-    AnswerKind("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日|(?<!哪)几年"), _DURATION),
+    AnswerKind("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日|(?<!哪)几年|多长|多少年"),
+               _DURATION),
     AnswerKind("day", re.compile(r"哪天|哪一天|哪日|几号|几月几日|日期"), _DAY),
     AnswerKind("year", re.compile(r"哪年|哪一年|哪几年|几几年"), _YEAR),
     AnswerKind("date", re.compile(r"什么时候|何时|几月"), _DATE),

@@ -19,7 +19,11 @@ def answer_html(answer: Answer) -> str:
     """Each part of the answer with its [n] marker, then one collapsible block per citation."""
     parts = answer.parts or (AnswerPart(answer.answer),)
     lines = "".join(part_html(p) for p in parts).replace("\n", "<br>")
-    return lines + "".join(citation_html(c) for c in answer.citations)
+    related = ""
+    if answer.related:  # "not sure": the closest passages, collapsed under the not-found message
+        related = (f'<details class="related"><summary>可能相关的条文（{len(answer.related)} 条）</summary>'
+                   + "".join(citation_html(c) for c in answer.related) + "</details>")
+    return lines + "".join(citation_html(c) for c in answer.citations) + related
 
 
 def highlighted_passage(passage: str, spans) -> str:

@@ -9,12 +9,14 @@ answering needs nothing else from the searcher or the index.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .chunking import Chunk
 from .coverage import Coverage
+from .gate import Evidence
 from .index import embedding_text
 from .query import Query
 from .store import LoadedIndex
@@ -49,6 +51,7 @@ class SearchResult:
     top_cosine: float  # best chunk cosine
     top_sentence_cosine: float  # best sentence cosine anywhere (chunk cosine without sentence vectors)
     coverage: Coverage  # measures coverage of the question's words by any text
+    evidence: Evidence | None = None  # what the "not found" gate reads
 
     @property
     def relevance(self) -> float:
@@ -163,4 +166,26 @@ class Searcher:
         top_cosine = float(dense.max()) if len(dense) else 0.0
         sentences = self.index.sentence_vectors
         top_sentence = float((sentences @ query_vector).max()) if sentences is not None and len(sentences) else top_cosine
-        return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage)
+        evidence = _evidence(query, dense, bm25, fused, top_coverage, top_cosine, top_sentence,
+                             self.coverage.unknown_share(query.words))
+        return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence)
+
+
+AGREEMENT_TOP = 5
+MAX_MARGIN = 1.0  # a quoted phrase lifts a passage far above the rest: cap its margin
+
+
+def _evidence(query: Query, dense, bm25, fused, top_coverage: float, top_cosine: float,
+              top_sentence: float, unknown_share: float) -> Evidence:
+    candidates = dense[dense > NO_CANDIDATE]
+    spread = float(candidates.std()) if len(candidates) > 1 else 0.0
+    cosine_z = (top_cosine - float(candidates.mean())) / spread if spread > 0 else 0.0
+    ordered = np.sort(fused)[::-1]
+    margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
+    top_dense = set(np.argsort(-dense, kind="stable")[:AGREEMENT_TOP].tolist())
+    top_bm25 = set(np.argsort(-bm25, kind="stable")[:AGREEMENT_TOP].tolist()) if len(bm25) and bm25.max() > 0 else set()
+    return Evidence(coverage=top_coverage, sentence_cosine=top_sentence, chunk_cosine=top_cosine, cosine_z=cosine_z,
+                    bm25_top=math.log1p(float(bm25.max())) if len(bm25) else 0.0,
+                    fused_margin=min(margin, MAX_MARGIN),
+                    agreement=len(top_dense & top_bm25) / AGREEMENT_TOP, log_length=math.log1p(len(query.text)),
+                    unknown_share=unknown_share)

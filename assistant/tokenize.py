@@ -17,6 +17,8 @@ from pathlib import Path
 RESOURCES = Path(__file__).resolve().parent / "resources"
 TERMS_FILE = RESOURCES / "policy_terms.txt"
 SYNONYMS_FILE = RESOURCES / "synonyms.tsv"
+# Everyday words → policy terms (押→质押, 少交→减缴, 牌子→商标): general vocabulary only.
+EVERYDAY_FILE = RESOURCES / "everyday_terms.tsv"
 
 _TITLE_IN_BRACKETS = re.compile(r"《([^《》\n]{2,60})》")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,60})[”\"」』》]")
@@ -98,13 +100,16 @@ def load_terms_file(path: Path = TERMS_FILE) -> list[str]:
     return words
 
 
-def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[str, list[str]]:
+def load_synonyms(paths: tuple[Path, ...] = (SYNONYMS_FILE, EVERYDAY_FILE)) -> dict[str, list[str]]:
+    """Query expansions: word → the terms the documents use for it (tables merged in order)."""
     table: dict[str, list[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#") or "\t" not in line:
-            continue
-        key, values = line.split("\t", 1)
-        table[normalize(key.strip())] = [normalize(v.strip()) for v in values.split(",") if v.strip()]
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#") or "\t" not in line:
+                continue
+            key, values = line.split("\t", 1)
+            targets = table.setdefault(normalize(key.strip()), [])
+            targets += [t for t in (normalize(v.strip()) for v in values.split(",") if v.strip()) if t not in targets]
     return table
 
 

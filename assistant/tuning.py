@@ -9,13 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 FUSION_METHODS = ("weighted", "rrf", "bm25", "dense")
+GATES = ("learned", "relevance")
 
 
 @dataclass(frozen=True)
 class Tuning:
     fusion: str = "weighted"  # how BM25 and dense scores are combined (search.FUSIONS)
     weight_dense: float = 0.45  # share of the dense score in the fusion
-    # "Not found" below this relevance (python -m benchmarks.calibrate).
+    # How "not found" is decided: the learned model (gate.py, resources/not_found_model.json)
+    # or the earlier hand-fitted rule relevance < min_relevance (kept for comparison and for
+    # tests with a stand-in encoder, whose cosines mean nothing to the model).
+    gate: str = "learned"
+    answer_threshold: float | None = None  # learned gate: None = the model's calibrated thresholds
+    related_threshold: float | None = None
     min_relevance: float = 0.45
     chunks_considered: int = 3  # answer sentences are drawn from this many best passages
     second_margin: float = 0.08  # quote a runner-up sentence scoring within this of the best
@@ -29,6 +35,12 @@ class Tuning:
         problems = []
         if self.fusion not in FUSION_METHODS:
             problems.append(f"fusion must be one of {', '.join(FUSION_METHODS)}, got {self.fusion!r}")
+        if self.gate not in GATES:
+            problems.append(f"gate must be one of {', '.join(GATES)}, got {self.gate!r}")
+        for name in ("answer_threshold", "related_threshold"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                problems.append(f"{name} must be within 0..1, got {value!r}")
         if not 0.0 <= self.weight_dense <= 1.0:
             problems.append(f"weight_dense must be within 0..1, got {self.weight_dense!r}")
         if not isinstance(self.chunks_considered, int) or self.chunks_considered < 1:

@@ -52,6 +52,8 @@ footer {display: none !important;}
 .citation blockquote, .lookup-hit blockquote {margin: 6px 0; padding-left: 8px; border-left: 3px solid #d0d7de;}
 .amended {color: #b35900; font-weight: 600;}
 .cite-ref {color: #0969da;}
+.related {margin-top: 6px;}
+.related > summary {cursor: pointer; color: #57606a;}
 """
 
 

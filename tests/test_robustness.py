@@ -186,7 +186,7 @@ def web_client(invented_docs, tmp_path):
     def make(**changes):
         encoder = FlakyEncoder()
         build_index(invented_docs, tmp_path / "index", encoder)
-        assistant = Assistant(load_index(tmp_path / "index"), encoder, tuning=Tuning(min_relevance=-10))
+        assistant = Assistant(load_index(tmp_path / "index"), encoder, tuning=Tuning(gate="relevance", min_relevance=-10))
         settings = replace(Settings(), docs_dir=invented_docs, index_dir=tmp_path / "index",
                            data_dir=tmp_path / "data", encoder="hashing", **changes)
         return TestClient(create_app(settings, assistant=assistant))
@@ -271,7 +271,7 @@ def test_document_frequency_cache_stays_bounded(invented_docs, tmp_path, monkeyp
     import assistant.coverage as coverage
 
     build_index(invented_docs, tmp_path / "index", HashingEncoder())
-    assistant = Assistant(load_index(tmp_path / "index"), HashingEncoder(), tuning=Tuning(min_relevance=-10))
+    assistant = Assistant(load_index(tmp_path / "index"), HashingEncoder(), tuning=Tuning(gate="relevance", min_relevance=-10))
     monkeypatch.setattr(coverage, "DF_CACHE_LIMIT", 50)
     for i in range(300):
         assistant.ask(f"从未见过的词语{i}号示例")
