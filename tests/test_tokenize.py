@@ -27,3 +27,24 @@ def test_query_synonyms_expand_colloquial_words():
 
 def test_quoted_phrases():
     assert quoted_phrases("“六是”那条原文《天津市知识产权保护条例》") == ["六是", "天津市知识产权保护条例"]
+
+
+def test_everyday_lexicon_targets_all_occur_in_the_shipped_documents():
+    """Every policy term the everyday lexicon maps to is a word the documents really use,
+    so an expansion can only ever point at real text."""
+    from pathlib import Path
+
+    from assistant.tokenize import EVERYDAY_FILE, load_synonyms
+
+    documents = "".join(normalize(p.read_text(encoding="utf-8"))
+                        for p in (Path(__file__).resolve().parent.parent / "documents").glob("*.txt"))
+    table = load_synonyms((EVERYDAY_FILE,))
+    assert len(table) >= 50
+    missing = {word: [t for t in targets if t not in documents] for word, targets in table.items()}
+    assert not {w: m for w, m in missing.items() if m}
+
+
+def test_everyday_words_reach_policy_terms():
+    tokenizer = PolicyTokenizer(collect_user_terms([]))
+    tokens = tokenizer.query_tokens(normalize("牌子被人山寨了，能把专利押给银行换点钱吗"))
+    assert {"商标", "侵权", "假冒", "质押", "融资"} <= set(tokens)
