@@ -20,7 +20,7 @@ from .chunking import DEFAULT_MAX_CHARS, Chunk, chunk_document, chunker_version
 from .documents import DocumentMeta, load_folder
 from .errors import AssistantError
 from .store import (BuildContents, build_lock, check_files, current_build, load_index, read_manifest,
-                    recorded_docs_dir, same_setup, write_build)
+                    record_docs_dir, recorded_docs_dir, same_setup, write_build)
 
 EMBED_BATCH = 16
 
@@ -62,11 +62,6 @@ def _text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _same_folder(manifest: dict | None, docs_dir: Path) -> bool:
-    recorded = recorded_docs_dir(manifest)
-    return recorded is None or recorded == docs_dir.resolve()  # None: built before folders were recorded
-
-
 def index_status(docs_dir: Path, index_dir: Path, encoder_id: str,
                  max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """'missing', 'mismatch', 'stale' or 'fresh'."""
@@ -77,7 +72,7 @@ def index_status(docs_dir: Path, index_dir: Path, encoder_id: str,
         return "mismatch"
     current = {doc.doc_id: doc.content_hash for doc in load_folder(docs_dir).documents}
     recorded = {doc_id: info["hash"] for doc_id, info in manifest["documents"].items()}
-    return "fresh" if current == recorded and _same_folder(manifest, docs_dir) else "stale"
+    return "fresh" if current == recorded else "stale"
 
 
 # ---------------------------------------------------------------- build
@@ -128,14 +123,16 @@ def _embed_missing(texts: list[str], cache: dict[str, np.ndarray], encoder, desc
 
 def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAULT_MAX_CHARS,
                 sentence_vectors: bool = True, progress: ProgressFn | None = None,
-                force: bool = False, verify: bool = True) -> BuildReport:
+                force: bool = False, verify: bool = True, lock_wait: float = 0.0) -> BuildReport:
     """Build or refresh the index of docs_dir in index_dir (nothing is done when the index
-    is up to date; `verify` then still checks its files, so a corrupt index is reported)."""
+    is up to date; `verify` then still checks its files, so a corrupt index is reported).
+    The same content read from another folder is not rebuilt: the manifest records the new
+    folder. Another build of the same index is waited for up to `lock_wait` seconds."""
     from .tokenize import collect_user_terms, tokenizer_for
 
     started = time.perf_counter()
     report = BuildReport()
-    with build_lock(index_dir):
+    with build_lock(index_dir, wait=lock_wait):
         load_report = load_folder(docs_dir)  # the documents are read once per build
         documents = load_report.documents
         report.skipped = load_report.skipped
@@ -147,10 +144,12 @@ def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAU
                                 if previous_docs.get(d, {}).get("hash") != h)
         report.documents = len(documents)
         chunker = chunker_version(max_chars)
-        if (same_setup(previous, encoder.encoder_id, chunker, sentence_vectors) and _same_folder(previous, docs_dir)
+        if (same_setup(previous, encoder.encoder_id, chunker, sentence_vectors)
                 and not force and not report.changed and not report.removed):
             if verify:
                 check_files(current_build(index_dir), previous)
+            if recorded_docs_dir(previous) not in (None, docs_dir.resolve()):
+                record_docs_dir(index_dir, str(docs_dir.resolve()))
             report.chunks = previous["counts"]["chunks"]
             report.sentences = previous["counts"]["sentences"]
             report.unchanged = True

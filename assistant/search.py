@@ -108,6 +108,7 @@ class Searcher:
         self.encoder = encoder
         self.fuse = FUSIONS[tuning.fusion]
         self.weight_dense = tuning.weight_dense
+        self.sentence_signal = tuning.sentence_signal
         self.tokenizer = tokenizer_for(index.user_terms)
         # What coverage is measured on: the indexed text (title, section path and passage).
         self.normalized_chunks = [normalize(embedding_text(index.documents[c.doc_id].meta, c))
@@ -146,12 +147,23 @@ class Searcher:
         lo, hi = index.sentence_offsets[row], index.sentence_offsets[row + 1]
         return tuple(float(c) for c in index.sentence_vectors[lo:hi] @ query_vector)
 
+    def _with_sentences(self, dense: np.ndarray, sentence_cosines: np.ndarray | None) -> np.ndarray:
+        """Dense evidence per passage, optionally mixed with its best sentence's cosine: an
+        everyday question often matches one sentence better than the whole passage."""
+        if not self.sentence_signal or sentence_cosines is None or not len(dense):
+            return dense
+        offsets = self.index.sentence_offsets
+        best = np.maximum.reduceat(sentence_cosines, offsets[:-1]) if len(sentence_cosines) else dense
+        mixed = (1 - self.sentence_signal) * np.where(dense > NO_CANDIDATE, dense, best) + self.sentence_signal * best
+        return mixed.astype(np.float32)
+
     def search(self, query: Query, top_k: int = 5) -> SearchResult:
         # The documents are in simplified characters: the question is encoded the same way.
         query_vector = self.encoder.encode_query(query.normalized)
         dense = self.dense_scores(query_vector)
         bm25 = self.bm25_scores(query)
-        fused = self.fuse(dense, bm25, self.weight_dense)
+        sentence_cosines = self.index.sentence_vectors @ query_vector if self.index.sentence_vectors is not None else None
+        fused = self.fuse(self._with_sentences(dense, sentence_cosines), bm25, self.weight_dense)
         if query.quoted:
             # A phrase the user quotes is a wording lookup: passages holding it come first.
             holds = np.array([any(p in text for p in query.quoted) for text in self.normalized_chunks])

@@ -36,6 +36,9 @@ class PhraseMatch:
     exact: bool
 
 
+INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
+
+
 def documents_folder(settings: Settings, manifest: dict | None) -> tuple[Path | None, str]:
     """The folder to keep the index in step with, and a notice for the user (or "").
 
@@ -74,7 +77,7 @@ class Assistant:
             # Loads the documents once; does nothing when the index is up to date (the
             # load below verifies the files).
             build_index(docs_dir, settings.index_dir, encoder, max_chars, progress=progress, force=rebuild,
-                        verify=False)
+                        verify=False, lock_wait=INDEX_LOCK_WAIT)
         expected = {"expected_encoder_id": encoder.encoder_id, "expected_chunker": chunker_version(max_chars)}
         try:
             index = load_index(settings.index_dir, **expected)

@@ -133,23 +133,40 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
-    """One build at a time per index directory (other processes get a clear error)."""
+def build_lock(index_dir: Path, wait: float = 0.0):
+    """One build at a time per index directory. Another process waits up to `wait` seconds,
+    then gets a clear error."""
     import fcntl
 
     index_dir.mkdir(parents=True, exist_ok=True)
     handle = open(index_dir / ".lock", "w")
+    deadline = time.monotonic() + wait
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AssistantError(f"另一个进程正在构建索引 {index_dir}，请稍后再试") from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise AssistantError(f"另一个进程正在构建索引 {index_dir}，请稍后再试") from None
+                time.sleep(0.2)
         yield
     finally:
         handle.close()
 
 
 # ---------------------------------------------------------------- write
+
+def record_docs_dir(index_dir: Path, docs_dir: str) -> None:
+    """Note in the current build's manifest that its documents now come from `docs_dir`
+    (same content, another folder); the manifest is replaced in one rename."""
+    build = current_build(index_dir)
+    manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    manifest["docs_dir"] = docs_dir
+    tmp = build / f".{MANIFEST}-{uuid.uuid4().hex[:6]}"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_file(tmp)
+    os.replace(tmp, build / MANIFEST)
 
 def write_build(index_dir: Path, contents: BuildContents) -> Path:
     """Write a complete build beside the current one, then make it current atomically."""

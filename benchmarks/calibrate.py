@@ -15,7 +15,7 @@ Reported, never used for fitting or choosing: the blind set and our blind everyd
 The answer threshold minimises, on the validation split, the share of answerable questions
 refused plus the share of out-of-scope questions answered (end to end: the gate and the
 answer-kind check; equal costs, because a refused question is still shown its closest passages);
-the related threshold keeps 95% of the validation's answerable questions at or above it, so
+the related threshold keeps 99% of the validation's answerable questions at or above it, so
 a wrongly refused question still leads to its passages.
 """
 
@@ -43,7 +43,7 @@ from assistant.service import Assistant
 from assistant.store import load_index
 from assistant.tuning import Tuning
 
-RELATED_KEEPS_ANSWERABLE = 0.95
+RELATED_KEEPS_ANSWERABLE = 0.99
 L2 = 1.0
 
 

@@ -145,7 +145,9 @@ def index_for(docs: Path, label: str, config: Config) -> Path:
     index_dir = CACHE / f"index-{label}-{config.encoder}-{config.chunk_chars}-{key}"
     # Always built with sentence vectors: the "no sentence vectors" configuration shares
     # this index and drops them at load (run_config), so no second index is built.
-    report = build_index(docs, index_dir, encoder, max_chars=config.chunk_chars, sentence_vectors=True)
+    # Several runs (two checkouts, tests in parallel) may share the cache: wait for each other.
+    report = build_index(docs, index_dir, encoder, max_chars=config.chunk_chars, sentence_vectors=True,
+                         lock_wait=3 * 3600)
     if not report.unchanged:
         print(f"  [{label}/{config.encoder}/{config.chunk_chars}] {report.summary()}", file=sys.stderr)
     return index_dir
@@ -285,6 +287,9 @@ COMPARISONS = [
     Config("BM25 alone", tuning=Tuning(fusion="bm25")),
     Config("dense alone", tuning=Tuning(fusion="dense")),
     Config("reciprocal rank fusion", tuning=Tuning(fusion="rrf")),
+    Config("best-sentence cosine in the dense score (.5, dense weight .55)",
+           tuning=Tuning(sentence_signal=0.5, weight_dense=0.55)),
+    Config("hand-set relevance rule instead of the learned gate", tuning=Tuning(gate="relevance")),
     Config("no sentence vectors (lexical sentence pick)", sentence_vectors=False),
     Config("chunks of 150 chars", chunk_chars=150),
     Config("chunks of 500 chars", chunk_chars=500),
