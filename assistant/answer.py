@@ -16,7 +16,7 @@ documents' metadata; it needs no searcher and no index.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .chunking import Chunk
 from .document_facts import DocumentFact
@@ -87,6 +87,9 @@ class Answer:
     mode: str = "answer"
     parts: tuple[AnswerPart, ...] = ()
     related: list[Citation] = field(default_factory=list)  # mode "related": the closest passages
+    confidence: float = 0.0  # the gate's probability that the documents answer it (1 for a document's own facts)
+    resolved_question: str | None = None  # set when asked with a history: the question as understood
+    context_used: bool = False
 
     @classmethod
     def from_parts(cls, question: str, parts: list[AnswerPart], citations: list[Citation], mode: str) -> "Answer":
@@ -103,6 +106,9 @@ class Answer:
                "latency_ms": round(self.latency_ms, 1), "mode": self.mode}
         if self.related:
             out["related"] = [c.to_dict() for c in self.related]
+        if self.resolved_question is not None:
+            out["resolved_question"] = self.resolved_question
+            out["context_used"] = self.context_used
         return out
 
 
@@ -118,19 +124,19 @@ def not_found(query: Query, result: SearchResult | None = None, documents=None) 
                   related=related)
 
 
-def gate_decision(result: SearchResult, tuning: Tuning) -> str:
-    """"answer", "related" (not sure: offer the closest passages) or "none"."""
+def gate_decision(result: SearchResult, tuning: Tuning) -> tuple[str, float]:
+    """("answer" | "related" (not sure: offer the closest passages) | "none", confidence)."""
     if not result.hits:
-        return "none"
+        return "none", 0.0
     if tuning.gate == "relevance" or result.evidence is None:
-        return "answer" if result.relevance >= tuning.min_relevance else "none"
+        return ("answer" if result.relevance >= tuning.min_relevance else "none"), result.relevance
     gate = load_gate()
     probability = gate.probability(result.evidence)
     answer_at = gate.answer_threshold if tuning.answer_threshold is None else tuning.answer_threshold
     related_at = gate.related_threshold if tuning.related_threshold is None else tuning.related_threshold
     if probability >= answer_at:
-        return "answer"
-    return "related" if probability >= min(related_at, answer_at) else "none"
+        return "answer", probability
+    return ("related" if probability >= min(related_at, answer_at) else "none"), probability
 
 
 def amended_note(citation: Citation) -> str:
@@ -154,7 +160,12 @@ def answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocum
            tuning: Tuning = Tuning()) -> Answer:
     """The cited answer to `query` from `result`, or "not found" (with related passages when
     the evidence is not strong enough to answer but not negligible either)."""
-    decision = gate_decision(result, tuning)
+    decision, confidence = gate_decision(result, tuning)
+    return replace(_answer(query, result, documents, tuning, decision), confidence=confidence)
+
+
+def _answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocument], tuning: Tuning,
+            decision: str) -> Answer:
     if decision != "answer":
         return not_found(query, result if decision == "related" else None, documents)
     candidates = score_sentences(query, result.hits[:tuning.chunks_considered])
@@ -259,7 +270,7 @@ def fact_answer(query: Query, fact: DocumentFact, document: IndexedDocument, chu
     sentence = next((k for k, (s, e) in enumerate(chunk.sentences) if s <= where < e), 0)
     citation = make_citation(1, Hit(chunk, row, 1.0, 1.0, 0.0), [sentence], {document.doc_id: document})
     part = AnswerPart(citation.quote, 1, prefix=f"{fact.text}原文：", note=amended_note(citation))
-    return Answer.from_parts(query.text, [part], [citation], "document")
+    return replace(Answer.from_parts(query.text, [part], [citation], "document"), confidence=1.0)
 
 
 def make_citation(n: int, hit: Hit, sentence_ids: list[int], documents: dict[str, IndexedDocument]) -> Citation:

@@ -10,9 +10,10 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .answer import EMPTY_TEXT, Answer, answer, fact_answer
+from .answer import EMPTY_TEXT, Answer, answer, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
+from .conversation import SHORT_FOCUS_CHARS, focus, history_questions, is_fragment, leans_on_context, readings
 from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
@@ -36,6 +37,10 @@ class PhraseMatch:
     exact: bool
 
 
+# A reading with context must beat the question alone by this much (in the gate's probability)
+# when the wording does not say it is a follow-up.
+CONTEXT_MARGIN = 0.25
+NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its answer must mention
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 
 
@@ -89,22 +94,109 @@ class Assistant:
         return cls(index, encoder, tuning, notice)
 
     # ------------------------------------------------------------ questions
-    def ask(self, question, top_k: int = 5) -> Answer:
-        """Question → `Query` → (a document's own fact | search → answer), cited."""
+    def ask(self, question, top_k: int = 5, history=None) -> Answer:
+        """Question → `Query` → (a document's own fact | search → answer), cited.
+
+        With `history` (OpenAI-style messages of the earlier turns), a follow-up is read
+        with them when its wording leans on them or the evidence says so; the answer then
+        carries `resolved_question` and `context_used`. A malformed history raises
+        `conversation.HistoryError`."""
         started = time.perf_counter()
         cleaned = clean_question(question)
+        earlier = history_questions(history)
         if not has_meaningful_text(cleaned):
             reply = Answer.refusal(cleaned, EMPTY_TEXT, "empty")
+        elif not earlier:
+            reply = self._answer(cleaned, top_k)
         else:
-            query = self.searcher.parse(cleaned)
-            fact = find_document_fact(query, self.index.documents)
-            if fact is not None:
-                reply = fact_answer(query, fact, self.index.documents[fact.doc_id], self.index.chunks_of(fact.doc_id))
-            else:
-                searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered))
-                reply = answer(query, searched, self.index.documents, self.tuning)
-            reply = replace(reply, citations=reply.citations[:max(1, top_k)])
+            reply = self._answer_in_context(cleaned, earlier, top_k)
+        if history is not None and reply.resolved_question is None:
+            reply = replace(reply, resolved_question=cleaned, context_used=False)
         return replace(reply, latency_ms=(time.perf_counter() - started) * 1000)
+
+    def _answer(self, text: str, top_k: int) -> Answer:
+        query = self.searcher.parse(text)
+        fact = find_document_fact(query, self.index.documents)
+        if fact is not None:
+            reply = fact_answer(query, fact, self.index.documents[fact.doc_id], self.index.chunks_of(fact.doc_id))
+        else:
+            searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered))
+            reply = answer(query, searched, self.index.documents, self.tuning)
+        return replace(reply, citations=reply.citations[:max(1, top_k)])
+
+    # ------------------------------------------------------------ follow-up questions
+    def _answer_in_context(self, question: str, earlier: list[str], top_k: int) -> Answer:
+        """Answer a question asked after `earlier` user questions (oldest first)."""
+        previous = earlier[-1]
+        if len(earlier) > 1 and leans_on_context(previous, self.searcher.tokenizer):
+            # The previous question may itself have been a follow-up: read it with its own
+            # predecessor first (one level is enough for a chat's turns).
+            previous = self._choose_reading(previous, earlier[-2], top_k).resolved_question or previous
+        return self._choose_reading(question, previous, top_k)
+
+    def _choose_reading(self, question: str, previous: str, top_k: int) -> Answer:
+        """The best-supported reading of a follow-up (see conversation.readings).
+
+        A question whose wording does not lean on the context, and that is answered alone,
+        stands alone. Otherwise readings are tried in order of how well they keep the
+        question's meaning: a fragment that asks nothing of its own ("那公司呢") takes the
+        previous question with a word replaced; a question with its own ask ("它从哪天开始
+        施行") keeps its ask and carries the previous subject; gluing the two is the last
+        resort. A reading counts only when its answer mentions what the new question names
+        ("北京呢？" answered about Tianjin does not count)."""
+        tokenizer = self.searcher.tokenizer
+        alone = self._answer(question, top_k)
+        leans = leans_on_context(question, tokenizer)
+        if alone.found and not leans:
+            return replace(alone, resolved_question=question, context_used=False)
+        own_words = tokenizer.content_words(normalize(focus(question)))
+        fragment = is_fragment(question)
+        asks_document_fact = self.searcher.parse(question).intent.document_fact is not None
+        valid = []
+        for reading in readings(question, previous, tokenizer)[1:]:
+            reply = self._answer(reading.text, top_k)
+            if not reply.found or not self._mentions(reply, own_words, fragment, question, normalize(previous)):
+                continue
+            if reply.mode == "document" and not (fragment or asks_document_fact):
+                continue  # the previous question's "when was it issued" must not answer a new ask
+            valid.append((reading, reply))
+        if valid:
+            reading, reply = max(valid, key=lambda pair: pair[1].confidence)
+            if leans or reply.confidence >= alone.confidence + CONTEXT_MARGIN:
+                return replace(reply, question=question, resolved_question=reading.text, context_used=True)
+        if alone.found and not fragment and len(focus(question)) > SHORT_FOCUS_CHARS:
+            return replace(alone, resolved_question=question, context_used=False)
+        if leans:
+            # Nothing answers the follow-up read with its context ("北京呢？" when no document
+            # is about Beijing): not found, with the passages closest to it read that way.
+            carried = readings(question, previous, tokenizer)[-1]
+            fallback = self._answer(carried.text, top_k)
+            refusal = fallback if not fallback.found else not_found(self.searcher.parse(question))
+            return replace(refusal, question=question, resolved_question=carried.text, context_used=True)
+        return replace(alone, resolved_question=question, context_used=False)
+
+    def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "") -> bool:
+        """Is the answer about what the follow-up names? A fragment ("北京呢？", "那公司呢")
+        is nothing but its nouns: the quoted text (with its title and section) must mention
+        every one (or a synonym). A question of its own must name nothing the documents
+        never mention ("上海那年查了多少")."""
+        if not words:
+            return True
+        text = normalize(" ".join(f"{c.title} {c.section} {c.quote}" for c in reply.citations))
+        synonyms = self.searcher.tokenizer.synonyms
+
+        def alternatives(word: str) -> list[str]:
+            return [word, *synonyms.get(word, [])]
+
+        nouns = [w for w, weight in words if weight >= 1.0]
+        if fragment and nouns:
+            return all(any(alt in text for alt in alternatives(w)) for w in nouns)
+        coverage = self.searcher.coverage
+        names = self.searcher.tokenizer.names(normalize(focus(question)))
+        if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
+            return False
+        new_nouns = [(w, 1.0) for w in nouns if w not in previous_normalized]
+        return not new_nouns or coverage.of_text(new_nouns, text) >= NEW_NOUN_COVERAGE
 
     # ------------------------------------------------------------ wording lookup
     def lookup(self, phrase, limit: int = 20) -> list[PhraseMatch]:

@@ -29,6 +29,9 @@ PUNCT = re.compile(r"[\W_]+", re.UNICODE)  # runs of punctuation and space
 # (x: our user-dictionary terms, l/j: fixed phrases and abbreviations, eng: Latin words).
 _NOUN_FLAGS = frozenset({"n", "nr", "nrt", "ns", "nt", "nz", "nw", "ng", "vn", "an", "l", "j", "x", "eng", "b", "s"})
 
+_NAME_FLAGS = frozenset({"ns", "nr", "nrt", "nt", "nz"})
+LONG_NOUN_CHARS = 4
+
 # Function words and question words carry no evidence about which passage answers.
 STOPWORDS = frozenset("""
 的 了 和 与 及 或 是 在 有 吗 呢 啊 吧 呀 么 嘛 把 被 对 为 以 于 将 就 都 也 还 又 而 并 等 中 上 下
@@ -173,16 +176,26 @@ class PolicyTokenizer:
                     tokens.extend(self.normalized_tokens(expansion))
         return tokens
 
-    def content_words(self, normalized: str) -> list[tuple[str, float]]:
-        """Distinct question words with a weight by part of speech: names and nouns
-        (what a question is about) 1.0, verbs and adjectives 0.5; pronouns, adverbs,
-        particles, numerals-as-question-words and time words are left out."""
+    def tagged(self, normalized: str) -> list[tuple[str, str]]:
+        """(word, jieba part-of-speech flag) of normalised text."""
         import jieba.posseg
 
         with self._lock:
             if self._pos is None:
                 self._pos = jieba.posseg.POSTokenizer(self._jieba)
-            pairs = [(p.word, p.flag) for p in self._pos.cut(normalized)]
+            return [(p.word, p.flag) for p in self._pos.cut(normalized)]
+
+    def names(self, normalized: str) -> list[str]:
+        """Place, person and organisation names and long nouns: words that, when a corpus
+        never mentions them, say a question is about something else (上海, 个体工商户)."""
+        return [w for w, flag in self.tagged(normalized)
+                if flag in _NAME_FLAGS or (flag in _NOUN_FLAGS and len(w) >= LONG_NOUN_CHARS)]
+
+    def content_words(self, normalized: str) -> list[tuple[str, float]]:
+        """Distinct question words with a weight by part of speech: names and nouns
+        (what a question is about) 1.0, verbs and adjectives 0.5; pronouns, adverbs,
+        particles, numerals-as-question-words and time words are left out."""
+        pairs = self.tagged(normalized)
         out: dict[str, float] = {}
         # A phrase the user quotes (“六是”, 《…》) is looked for whole.
         for phrase in quoted_in_normalized(normalized):

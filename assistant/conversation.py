@@ -1,0 +1,112 @@
+"""Follow-up questions without a language model: does a question lean on the earlier turns,
+and how could it be read with them?
+
+`history_questions(history)` takes OpenAI-style messages and returns the earlier user
+questions (the last `MAX_HISTORY_MESSAGES` messages are used). `leans_on_context(question)`
+reads the wording (starts with 那/那么/还有…, ends with 呢, pronouns 它/这个/该/其/上述, or no
+subject of its own). `readings(question, previous, tokenizer)` gives the candidate
+standalone questions: the previous question glued in front, the previous question with
+one of its subject words replaced by the new one ("个人…要低于多少" + "那公司呢" → "公司…要低于
+多少"), and the previous question's subject carried into the new one ("专利收费减缴办法
+是哪年发的" + "它从哪天开始施行" → "专利收费减缴办法 从哪天开始施行"). Which reading is used
+is decided in `service.Assistant.ask` from the retrieval evidence of each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import AssistantError
+from .query import clean_question
+from .tokenize import PolicyTokenizer, normalize
+
+MAX_HISTORY_MESSAGES = 10
+ROLES = ("user", "assistant")
+_LEADING_CUE = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又|其中|具体)")
+_TRAILING_NE = re.compile(r"(?:的)?呢[？?！!。.\s]*$")
+_PRONOUN = re.compile(r"它们|它|这个|这份|这项|这些|这部|这次|这里面|里面|该|其|上述|前述|此|本办法|本公告")
+_FILLER = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又)|(?:的)?呢[？?！!。.\s]*$|[？?！!。.\s]+$")
+SHORT_FOCUS_CHARS = 8  # a follow-up this short after its cue words is a fragment ("那公司呢")
+
+
+class HistoryError(AssistantError):
+    """A malformed conversation history (the message says what is wrong)."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str  # the question as it would be asked alone
+    how: str  # alone | concatenated | replaced | carried
+
+
+def history_questions(history) -> list[str]:
+    """The user questions of an OpenAI-style message list, oldest first; validates it."""
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise HistoryError("history 必须是消息列表：[{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}]")
+    for i, message in enumerate(history):
+        if not isinstance(message, dict):
+            raise HistoryError(f"history[{i}] 必须是对象，含 role 和 content")
+        if message.get("role") not in ROLES:
+            raise HistoryError(f"history[{i}].role 必须是 user 或 assistant，收到 {message.get('role')!r}")
+        if not isinstance(message.get("content"), str):
+            raise HistoryError(f"history[{i}].content 必须是字符串")
+    recent = history[-MAX_HISTORY_MESSAGES:]
+    return [q for q in (clean_question(m["content"]) for m in recent if m["role"] == "user") if q]
+
+
+def focus(question: str) -> str:
+    """The question without its follow-up cue words and fillers: "那公司呢？" → "公司"."""
+    return _FILLER.sub("", question.strip()).strip() or question.strip()
+
+
+def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
+    """Does the wording say the question continues an earlier one?"""
+    text = question.strip()
+    if _LEADING_CUE.match(text) or _TRAILING_NE.search(text) or _PRONOUN.search(text):
+        return True
+    nouns = [w for w, weight in tokenizer.content_words(normalize(text)) if weight >= 1.0]
+    return len(focus(text)) <= SHORT_FOCUS_CHARS or not nouns
+
+
+_ASKS = re.compile(r"什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|几|谁|为何|为什么|还是|算不算|\?|？")
+
+
+def is_fragment(question: str) -> bool:
+    """A follow-up that asks nothing of its own ("那公司呢", "驰名商标呢"): it borrows the
+    previous question's ask."""
+    return not _ASKS.search(focus(question))
+
+
+def subject_words(question: str, tokenizer: PolicyTokenizer) -> list[str]:
+    """What a question is about: its nouns and names, in order."""
+    return [w for w, weight in tokenizer.content_words(normalize(question)) if weight >= 1.0]
+
+
+def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[Reading]:
+    """Candidate standalone readings of `question` after `previous` (alone first)."""
+    out = [Reading(question, "alone"), Reading(f"{previous.rstrip('？?。')}，{question}", "concatenated")]
+    new = focus(question)
+    new_normalized = normalize(new)
+    previous_normalized = normalize(previous)
+    if len(new) <= SHORT_FOCUS_CHARS:
+        # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of the
+        # previous question's subject words.
+        for word in subject_words(previous, tokenizer):
+            if word in new_normalized:
+                continue
+            at = previous_normalized.find(word)
+            if at >= 0:
+                out.append(Reading(previous[:at] + new + previous[at + len(word):], "replaced"))
+    carried = [w for w in subject_words(previous, tokenizer) if w not in new_normalized]
+    if carried:
+        stripped = _PRONOUN.sub("", new) or new
+        out.append(Reading(" ".join(carried) + " " + stripped, "carried"))
+    seen, unique = set(), []
+    for reading in out:
+        if reading.text not in seen:
+            seen.add(reading.text)
+            unique.append(reading)
+    return unique
