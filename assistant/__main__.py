@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant index|ask|lookup|feedback-export`.
+"""Command line: `python -m assistant index|ask|chat|lookup|feedback-export`.
 
 Kept light to start: heavy modules are imported inside the commands.
 """
@@ -46,6 +46,8 @@ def cmd_index(args) -> int:
 
 
 def _print_human(answer) -> None:
+    if answer.context_used:
+        print(f"理解为：{answer.resolved_question}")
     print(answer.answer)
     if answer.related:
         print("\n可能相关的条文：")
@@ -82,9 +84,10 @@ def cmd_ask(args) -> int:
         questions = [" ".join(args.question)]
     else:
         raise AssistantError("请给出一个问题，或用 --file 指定问题文件（每行一个问题）")
+    history = _read_history(args.history) if args.history else None
     assistant = _open(settings, rebuild=args.rebuild)
     for i, question in enumerate(questions):
-        answer = assistant.ask(question, top_k=args.top_k)
+        answer = assistant.ask(question, top_k=args.top_k, history=history)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
@@ -92,6 +95,59 @@ def cmd_ask(args) -> int:
                 print(("\n" if i else "") + f"问：{answer.question}")
             _print_human(answer)
     return 0
+
+
+def _read_history(path_text: str) -> list:
+    """A JSON list of OpenAI-style messages, validated."""
+    from .conversation import history_questions
+
+    path = Path(path_text)
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AssistantError(f"无法读取对话历史文件 {path}：{exc}") from exc
+    history_questions(history)  # raises HistoryError naming the problem
+    return history
+
+
+CHAT_HELP = "输入问题后回车；/reset 开始新对话，/exit 或 Ctrl-D 退出。"
+
+
+def cmd_chat(args) -> int:
+    """An interactive conversation in the terminal: follow-up questions read with the earlier turns."""
+    try:
+        import readline  # noqa: F401  (line editing and history for input())
+    except ImportError:  # not on every platform; input() still works
+        pass
+    assistant = _open(_settings(args))
+    history: list[dict] = []
+    print(f"政策问答助手。{CHAT_HELP}")
+    while True:
+        try:
+            question = input("问> ").strip()
+        except EOFError:
+            print()
+            return 0
+        except KeyboardInterrupt:
+            print()
+            continue
+        if not question:
+            continue
+        if question in ("/exit", "/quit"):
+            return 0
+        if question == "/reset":
+            history.clear()
+            print("已开始新对话。")
+            continue
+        if question.startswith("/"):
+            print(CHAT_HELP)
+            continue
+        answer = assistant.ask(question, top_k=args.top_k, history=history)
+        _print_human(answer)
+        print()
+        if answer.found or answer.mode in ("related", "not_found"):
+            history += [{"role": "user", "content": answer.question},
+                        {"role": "assistant", "content": answer.answer}]
 
 
 def cmd_lookup(args) -> int:
@@ -134,9 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("--index", help="索引目录")
     p_ask.add_argument("--docs", help="文档目录（默认用索引记录的目录；给出时按此目录更新索引）")
     p_ask.add_argument("--rebuild", action="store_true", help="按文档目录重建索引后再回答")
+    p_ask.add_argument("--history", help="对话历史 JSON 文件：[{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}]")
     p_ask.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
     p_ask.add_argument("--top-k", type=int, default=5, help="最多返回的引用数（默认 5）")
     p_ask.set_defaults(func=cmd_ask)
+
+    p_chat = sub.add_parser("chat", help="在终端里连续对话（可追问）")
+    p_chat.add_argument("--index", help="索引目录")
+    p_chat.add_argument("--docs", help="文档目录（默认用索引记录的目录）")
+    p_chat.add_argument("--top-k", type=int, default=5, help="最多返回的引用数（默认 5）")
+    p_chat.set_defaults(func=cmd_chat)
 
     p_lookup = sub.add_parser("lookup", help="查原文：列出短语的所有原文出处")
     p_lookup.add_argument("phrase", nargs="+")

@@ -4,7 +4,7 @@ and how could it be read with them?
 `history_questions(history)` takes OpenAI-style messages and returns the earlier user
 questions (the last `MAX_HISTORY_MESSAGES` messages are used). `leans_on_context(question)`
 reads the wording (starts with 那/那么/还有…, ends with 呢, pronouns 它/这个/该/其/上述, or no
-subject of its own). `readings(question, previous, tokenizer)` gives the candidate
+noun of its own). `readings(question, previous, tokenizer)` gives the candidate
 standalone questions: the previous question glued in front, the previous question with
 one of its subject words replaced by the new one ("个人…要低于多少" + "那公司呢" → "公司…要低于
 多少"), and the previous question's subject carried into the new one ("专利收费减缴办法
@@ -67,8 +67,7 @@ def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
     text = question.strip()
     if _LEADING_CUE.match(text) or _TRAILING_NE.search(text) or _PRONOUN.search(text):
         return True
-    nouns = [w for w, weight in tokenizer.content_words(normalize(text)) if weight >= 1.0]
-    return len(focus(text)) <= SHORT_FOCUS_CHARS or not nouns
+    return not subject_words(text, tokenizer)  # "罚了多少钱": no subject of its own
 
 
 _ASKS = re.compile(r"什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|几|谁|为何|为什么|还是|算不算|\?|？")

@@ -53,6 +53,7 @@ footer {display: none !important;}
 .amended {color: #b35900; font-weight: 600;}
 .cite-ref {color: #0969da;}
 .related {margin-top: 6px;}
+.resolved {color: #57606a; font-size: 0.9em; margin-bottom: 4px;}
 .related > summary {cursor: pointer; color: #57606a;}
 """
 
@@ -151,10 +152,11 @@ class AppState:
         return f"⏳ 正在准备索引：{detail}（已用 {time.monotonic() - self.started:.0f} 秒）"
 
 
-def answer_request(state: AppState, limiter: RateLimiter, question, client: str, source: str, top_k: int = 5):
+def answer_request(state: AppState, limiter: RateLimiter, question, client: str, source: str, top_k: int = 5,
+                   history=None):
     """The one way a question is answered, from the chat, the widget, the Gradio API and
     POST /api/ask: rate limit → ready → ask → error, always an `Answer` (its mode says
-    which), logged by one rule."""
+    which), logged by one rule (the history is never logged)."""
     from .answer import Answer
     from .query import clean_question
 
@@ -163,15 +165,16 @@ def answer_request(state: AppState, limiter: RateLimiter, question, client: str,
     if not state.ready:
         return Answer.refusal(clean_question(question), NOT_READY.format(progress=state.status_text()), "not_ready")
     try:
-        answer = state.assistant.ask(question, top_k=top_k)
+        answer = state.assistant.ask(question, top_k=top_k, history=history)
     except Exception:  # one failing question must not take the chat or the caller down
         log.exception("answer failed (%s)", source)
         return Answer.refusal(clean_question(question), ANSWER_FAILED, "error")
     if state.settings.log_questions:
-        log.info("question=%r source=%s found=%s latency_ms=%.0f", answer.question[:200], source,
-                 answer.found, answer.latency_ms)
+        log.info("question=%r source=%s found=%s context_used=%s latency_ms=%.0f", answer.question[:200], source,
+                 answer.found, answer.context_used, answer.latency_ms)
     else:
-        log.info("question answered source=%s found=%s latency_ms=%.0f", source, answer.found, answer.latency_ms)
+        log.info("question answered source=%s found=%s context_used=%s latency_ms=%.0f", source, answer.found,
+                 answer.context_used, answer.latency_ms)
     return answer
 
 
@@ -204,13 +207,20 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
         question = (question or "").strip()
         if not question:
             return gr.update(), history, answers, *_suggestion_updates([])
+        # The conversation so far, as plain text: each answered turn's question and answer.
+        conversation = [message for record in answers if record
+                        for message in ({"role": "user", "content": record["question"]},
+                                        {"role": "assistant", "content": record["answer"]})]
         # The chat renders markdown/HTML: show what was typed as text, never as markup.
         history.append({"role": "user", "content": html.escape(question)})
-        answer = answer_request(state, limiter, question, _client_id(request), "widget" if widget else "chat")
+        answer = answer_request(state, limiter, question, _client_id(request), "widget" if widget else "chat",
+                                history=conversation)
         if answer.mode in HTTP_STATUS:  # refused, not answered: nothing to rate or follow up
             reply, record, suggestions = html.escape(answer.answer), None, []
         else:
             reply, record = answer_html(answer), answer.to_dict()
+            if answer.context_used:  # show how the follow-up was read, so it can be rephrased
+                reply = f'<p class="resolved">理解为：{html.escape(answer.resolved_question)}</p>' + reply
             suggestions = suggestions_for(answer, state.assistant.index)
         history.append({"role": "assistant", "content": reply})
         answers.append(record)
@@ -255,6 +265,7 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
             send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
         with gr.Row():
             follow = [gr.Button(visible=False, size="sm", elem_classes=["follow-up"]) for _ in range(3)]
+            reset = gr.Button("新对话", size="sm", elem_id="new-conversation")
         gr.Examples(examples=EXAMPLES if not widget else EXAMPLES[:3], inputs=box, label="示例问题")
         outputs = [box, chatbot, answers, *follow]
         box.submit(respond, [box, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
@@ -262,12 +273,24 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
         for button in follow:
             button.click(respond, [button, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
         chatbot.like(on_like, [answers], None, api_visibility="private")
+        # A new conversation: no earlier turn is read with the next question.
+        reset.click(lambda: ([], [], "", *_suggestion_updates([])), None, [chatbot, answers, box, *follow],
+                    api_visibility="private", queue=False)
         if not widget:
             _staff_tabs(gr, state)
 
-        def ask_api(question: str, request: gr.Request) -> dict:
-            """The same JSON as POST /api/ask, for gradio_client; the same per-client rate limit."""
-            return answer_request(state, limiter, question, _client_id(request), "gradio-api").to_dict()
+        def ask_api(question: str, history: list | None = None, request: gr.Request = None) -> dict:
+            """The same JSON as POST /api/ask (history: the earlier turns as OpenAI-style
+            messages), for gradio_client; the same per-client rate limit."""
+            from .conversation import HistoryError, history_questions
+
+            try:
+                history_questions(history)
+            except HistoryError as exc:
+                return {"question": question, "found": False, "answer": str(exc), "citations": [],
+                        "latency_ms": 0.0, "mode": "error", "error": str(exc)}
+            return answer_request(state, limiter, question, _client_id(request), "gradio-api",
+                                  history=history).to_dict()
 
         if not widget:
             gr.api(ask_api, api_name="ask", concurrency_limit=4)
@@ -381,11 +404,18 @@ def create_app(settings: Settings | None = None, assistant=None):
         top_k = payload.get("top_k", 5)
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 20:
             return error("top_k 必须是 1 到 20 的整数", 400)
+        from .conversation import HistoryError, history_questions
+
+        history = payload.get("history")
+        try:
+            history_questions(history)
+        except HistoryError as exc:
+            return error(str(exc), 400)
         import anyio
 
         client = _client_id(request)
         answer = await anyio.to_thread.run_sync(
-            lambda: answer_request(state, limiter, payload["question"], client, "api", top_k))
+            lambda: answer_request(state, limiter, payload["question"], client, "api", top_k, history))
         status = HTTP_STATUS.get(answer.mode, 200)
         body = answer.to_dict()
         if status != 200:

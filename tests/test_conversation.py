@@ -1,0 +1,80 @@
+"""Follow-up questions: history validation, how a follow-up is recognised and read, and
+answers with the real model."""
+
+import pytest
+
+from assistant.conversation import (HistoryError, MAX_HISTORY_MESSAGES, focus, history_questions, is_fragment,
+                                    leans_on_context, readings)
+from assistant.tokenize import collect_user_terms, tokenizer_for
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return tokenizer_for(collect_user_terms([]))
+
+
+def turn(question, answer="……"):
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+@pytest.mark.parametrize("history, problem", [
+    ("个人收入要低于多少", "消息列表"), ({"role": "user"}, "消息列表"), (["text"], r"history\[0\]"),
+    ([{"role": "system", "content": "x"}], "role"), ([{"role": "user", "content": 5}], "content"),
+    ([{"role": "user"}], "content"),
+])
+def test_malformed_history_is_refused_naming_the_problem(history, problem):
+    with pytest.raises(HistoryError, match=problem):
+        history_questions(history)
+
+
+def test_history_keeps_the_user_questions_of_the_last_ten_messages():
+    history = [m for i in range(8) for m in turn(f"问题{i}")]
+    assert history_questions(history) == [f"问题{i}" for i in range(8 - MAX_HISTORY_MESSAGES // 2, 8)]
+    assert history_questions(None) == [] and history_questions([]) == []
+
+
+def test_follow_up_wording_is_recognised_and_standalone_questions_are_not(tokenizer):
+    for question in ["那公司呢", "它从哪天开始施行", "这个能和别的减缴叠着用吗", "罚了多少钱", "北京呢？", "还有别的吗"]:
+        assert leans_on_context(question, tokenizer), question
+    # ("要交啥材料" names its own subject: whether it continues is left to the evidence.)
+    for question in ["个人一个月挣多少以下才能申请专利费减缴", "天津有几个区成了国家知识产权试点示范城区",
+                     "明天天气怎么样", "要交啥材料"]:
+        assert not leans_on_context(question, tokenizer), question
+    assert focus("那公司呢？") == "公司" and is_fragment("那公司呢") and not is_fragment("那公司要交多少钱")
+
+
+def test_readings_replace_a_subject_word_or_carry_the_subject(tokenizer):
+    texts = {r.how: [] for r in readings("那公司呢", "个人想申请专利费减缴，收入得低于多少？", tokenizer)}
+    for r in readings("那公司呢", "个人想申请专利费减缴，收入得低于多少？", tokenizer):
+        texts[r.how].append(r.text)
+    assert texts["alone"] == ["那公司呢"]
+    assert "公司想申请专利费减缴，收入得低于多少？" in texts["replaced"]
+    carried = readings("它从哪天开始施行", "专利收费减缴办法是哪年发的？", tokenizer)[-1]
+    assert carried.how == "carried" and carried.text.startswith("专利收费减缴") and "它" not in carried.text
+
+
+@pytest.mark.slow
+def test_follow_ups_are_read_with_the_conversation(shipped_assistant):
+    answer = shipped_assistant.ask("它从哪天开始施行", history=turn("专利收费减缴办法是哪年发的？"))
+    assert answer.context_used and "专利收费减缴办法" in answer.resolved_question
+    assert answer.found and "2016年9月1日" in answer.answer
+    record = answer.to_dict()
+    assert record["context_used"] is True and record["question"] == "它从哪天开始施行"
+
+
+@pytest.mark.slow
+def test_out_of_scope_follow_up_is_refused(shipped_assistant):
+    answer = shipped_assistant.ask("上海那年查了多少", history=turn("天津2021年查办商标侵权案件多少起"))
+    assert not answer.found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["专利费用减缴备案审核要多久", "天津有几个区成了国家知识产权试点示范城区",
+                                      "申请注册商标要交多少钱", "明天天气怎么样"])
+def test_standalone_question_with_an_irrelevant_history_gets_the_same_answer(shipped_assistant, question):
+    history = turn("PCT申请进入国家阶段哪些费用能免？") + turn("天津2021年底驰名商标有多少")
+    alone = shipped_assistant.ask(question)
+    with_history = shipped_assistant.ask(question, history=history)
+    assert with_history.answer == alone.answer and with_history.found == alone.found
+    assert [c.quote for c in with_history.citations] == [c.quote for c in alone.citations]
+    assert not with_history.context_used and with_history.resolved_question == question
