@@ -27,11 +27,55 @@ def test_post_api_ask_returns_the_cli_json(live_app):
     (b"question=x", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
     (json.dumps({"question": "专" * 20000}).encode(), {"Content-Type": "application/json"}, 413),
     (b"\xff\xfe\x00", {"Content-Type": "application/json"}, 400),
+    (b'{"question": "x", "history": "abc"}', {"Content-Type": "application/json"}, 400),
+    (b'{"question": "x", "history": [{"role": "bot", "content": "x"}]}', {"Content-Type": "application/json"}, 400),
+    (b'{"question": "x", "history": [{"role": "user"}]}', {"Content-Type": "application/json"}, 400),
+    (json.dumps({"question": "x", "history": [{"role": "user", "content": "专" * 6000}]}).encode(),
+     {"Content-Type": "application/json"}, 413),
 ])
 def test_bad_requests_get_a_json_4xx(live_app, body, headers, status):
     response = requests.post(live_app["url"] + "/api/ask", data=body, headers=headers, timeout=30)
     assert response.status_code == status
     assert "error" in response.json()
+
+
+FIRST_TURN = [{"role": "user", "content": "专利收费减缴办法是哪年发的？"},
+              {"role": "assistant", "content": "《专利收费减缴办法》的发文日期是2016年7月27日。[1]"}]
+
+
+def test_post_api_ask_reads_a_follow_up_with_its_history(live_app):
+    url = live_app["url"] + "/api/ask"
+    data = requests.post(url, json={"question": "它从哪天开始施行", "history": FIRST_TURN}, timeout=60).json()
+    assert data["context_used"] is True and "专利收费减缴办法" in data["resolved_question"]
+    assert data["found"] and "2016年9月1日" in data["answer"] and data["question"] == "它从哪天开始施行"
+    alone = requests.post(url, json={"question": "专利费用减缴备案审核要多久", "history": FIRST_TURN}, timeout=60).json()
+    assert alone["context_used"] is False and alone["resolved_question"] == "专利费用减缴备案审核要多久"
+
+
+def test_malformed_history_error_names_the_problem(live_app):
+    response = requests.post(live_app["url"] + "/api/ask",
+                             json={"question": "x", "history": [{"role": "user", "content": 5}]}, timeout=30)
+    assert response.status_code == 400 and "history[0].content" in response.json()["error"]
+
+
+def test_history_is_never_logged_when_question_logging_is_off(live_app, tmp_path):
+    marker = "机密公司甲乙丙的专利"
+    process, url = start_app(tmp_path, {"ASSISTANT_LOG_QUESTIONS": "0",
+                                        "ASSISTANT_INDEX_DIR": str(live_app["index_dir"])})
+    try:
+        wait_ready(url + "/api/health")
+        history = [{"role": "user", "content": marker + "能减缴吗"}, {"role": "assistant", "content": marker}]
+        reply = requests.post(url + "/api/ask", json={"question": "那年费呢", "history": history}, timeout=60)
+        assert reply.status_code == 200
+        from gradio_client import Client
+
+        Client(url + "/", verbose=False).predict("那申请费呢", history, api_name="/ask")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    log = (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert "question answered" in log  # the requests were logged, without their text
+    assert marker not in log and "那年费呢" not in log and "那申请费呢" not in log
 
 
 def test_cors_allows_listed_origins_and_refuses_others(live_app, portals):
@@ -61,6 +105,8 @@ def test_gradio_client_api(live_app):
     client = Client(live_app["url"] + "/", verbose=False)
     result = client.predict("专利费用减缴备案审核要多久", api_name="/ask")
     assert result["found"] and "5个工作日" in result["answer"]
+    follow_up = client.predict("它从哪天开始施行", FIRST_TURN, api_name="/ask")
+    assert follow_up["context_used"] and "2016年9月1日" in follow_up["answer"]
 
 
 def test_gradio_api_has_the_same_per_client_rate_limit(live_app, tmp_path):

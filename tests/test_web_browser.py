@@ -119,3 +119,23 @@ def test_widget_and_api_refused_for_unlisted_portal(live_app, portals, page):
     assert frame is None or frame.query_selector("#question") is None
     page.click("#api-form button")
     page.wait_for_function("document.getElementById('api-answer').textContent.includes('拒绝')", timeout=30000)
+
+
+@pytest.mark.parametrize("path", ["/", "/widget/"])
+def test_two_turn_conversation_shows_how_the_follow_up_was_read_and_new_conversation_clears_it(live_app, page, path):
+    page.goto(live_app["url"] + path)
+    page.wait_for_selector("#question textarea", timeout=60000)
+    ask(page, "专利收费减缴办法是哪年发的？")
+    page.wait_for_selector("details.citation", timeout=60000)
+    ask(page, "它从哪天开始施行")
+    resolved = page.wait_for_selector(".resolved", timeout=60000)
+    assert resolved.inner_text().startswith("理解为：") and "专利收费减缴办法" in resolved.inner_text()
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('2016年9月1日')", timeout=60000)
+    if os.environ.get("ASSISTANT_SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(os.environ["ASSISTANT_SCREENSHOT_DIR"], f"conversation{path.strip('/').replace('/', '-') or '-chat'}.png"))
+    page.click("#new-conversation")
+    page.wait_for_function("document.querySelectorAll('#chat .message').length === 0", timeout=30000)
+    ask(page, "它从哪天开始施行")  # alone now: nothing to lean on
+    page.wait_for_function("document.querySelectorAll('#chat .message').length >= 2", timeout=60000)
+    page.wait_for_timeout(500)
+    assert page.locator(".resolved").count() == 0
