@@ -428,6 +428,9 @@ def render(results: dict, args) -> str:
                       "", baseline_line(name)]
     if results["cmrc"]:
         parts += ["", f"## CMRC 2018 dev ({cmrc_n} questions over 848 paragraphs)", "", table(results["cmrc"])]
+    check = BENCH / "RESHAPE_CHECK.md"
+    if check.exists():  # a recorded one-off comparison, kept with the results
+        parts += ["", check.read_text(encoding="utf-8").strip()]
     return "\n".join(parts) + "\n"
 
 
