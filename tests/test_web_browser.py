@@ -34,6 +34,11 @@ def page(browser):
     context.close()
 
 
+def open_chat(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60000)
+
+
 def ask(frame, question: str) -> None:
     frame.fill("#question textarea", question)
     frame.click("#send")
@@ -62,8 +67,7 @@ def test_chat_answers_with_an_opened_citation_and_stays_offline(live_app, page):
 
 @pytest.mark.parametrize("path", ["/", "/widget/"])
 def test_typed_html_is_never_live(live_app, page, path):
-    page.goto(live_app["url"] + path)
-    page.wait_for_selector("#question textarea", timeout=60000)
+    open_chat(page, live_app["url"] + path)
     ask(page, '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>专利费用减缴')
     page.wait_for_function("document.querySelectorAll('#chat .message').length >= 2", timeout=60000)
     page.wait_for_timeout(1000)
@@ -123,8 +127,7 @@ def test_widget_and_api_refused_for_unlisted_portal(live_app, portals, page):
 
 @pytest.mark.parametrize("path", ["/", "/widget/"])
 def test_two_turn_conversation_shows_how_the_follow_up_was_read_and_new_conversation_clears_it(live_app, page, path):
-    page.goto(live_app["url"] + path)
-    page.wait_for_selector("#question textarea", timeout=60000)
+    open_chat(page, live_app["url"] + path)
     ask(page, "专利收费减缴办法是哪年发的？")
     page.wait_for_selector("details.citation", timeout=60000)
     ask(page, "它从哪天开始施行")
