@@ -29,7 +29,9 @@ class Tuning:
     related_threshold: float | None = None
     min_relevance: float = 0.45
     chunks_considered: int = 3  # answer sentences are drawn from this many best passages
-    second_margin: float = 0.08  # quote a runner-up sentence scoring within this of the best
+    # Quote a runner-up sentence scoring within this of the best. .12 (was .08): policy_colloquial
+    # containment .526 → .547, CMRC sample .787 → .793, own / held-out / blind unchanged.
+    second_margin: float = 0.12
     neighbour_below: int = 30  # a best sentence shorter than this brings its neighbour
     # The sentence stating the asked-for kind of fact must mention at least this share
     # (IDF-weighted) of the question's words ("申请注册商标要交多少钱" is not answered by a
