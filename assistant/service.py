@@ -177,12 +177,14 @@ class Assistant:
 
     def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "") -> bool:
         """Is the answer about what the follow-up names? A fragment ("北京呢？", "那公司呢")
-        is nothing but its nouns: the quoted text (with its title and section) must mention
+        is nothing but its nouns: the answer (with its titles and sections) must mention
         every one (or a synonym). A question of its own must name nothing the documents
         never mention ("上海那年查了多少")."""
         if not words:
             return True
-        text = normalize(" ".join(f"{c.title} {c.section} {c.quote}" for c in reply.citations))
+        # What the user is shown: the answer (with, for a document's own facts, the fact
+        # named: "…的发文日期是…") and each citation's title and section.
+        text = normalize(" ".join([reply.answer, *(f"{c.title} {c.section}" for c in reply.citations)]))
         synonyms = self.searcher.tokenizer.synonyms
 
         def alternatives(word: str) -> list[str]:
