@@ -85,6 +85,11 @@ def render(results: dict, seconds: float) -> str:
     for name, m in results["summary"].items():
         lines.append(f"| {name} | {m['n']} | {m['alone']:.3f} | {m['naive']:.3f} | {m['ours']:.3f} |")
     misses = [r for r in results["rows"] if not r["ours"]]
+    new = [r for r in results["rows"] if r["type"] == "new_topic" and r["alone"]]
+    latencies = sorted(r["latency_ms"] for r in results["rows"])
+    lines += ["", f"New topics answered right alone that stay right with the history: {sum(r['ours'] for r in new)}/{len(new)}. "
+              f"Latency of the last turn with its history: median {latencies[len(latencies) // 2]:.0f} ms, "
+              f"max {latencies[-1]:.0f} ms (a follow-up may be searched once per reading)."]
     lines += ["", "Targets: dependent follow-ups ≥ .85, new topics ≥ .90, out-of-scope follow-ups refused ≥ .85.", "",
               f"Still wrong ({len(misses)}):", ""]
     lines += [f"- {r['id']} ({r['type']}) “{r['question']}” read as “{r['resolved']}”: {r['answer']}" for r in misses]

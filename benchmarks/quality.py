@@ -433,6 +433,11 @@ def render(results: dict, args) -> str:
                       "needs its own CMRC index build and a full pass); `python -m benchmarks.quality` runs them all. "
                       "Before the everyday-wording work the default row read: hit@1 .924, hit@5 .994, containment .819, "
                       "refused .020 (benchmarks/RESHAPE_CHECK.md)."]
+    conversations = BENCH / "CONVERSATIONS.md"
+    if conversations.exists():  # written by python -m benchmarks.conversations
+        parts += ["", "## Follow-up questions (`python -m benchmarks.conversations`, details in CONVERSATIONS.md)", "",
+                  "\n".join(line for line in conversations.read_text(encoding="utf-8").splitlines()
+                            if line.startswith("|"))]
     check = BENCH / "RESHAPE_CHECK.md"
     if check.exists():  # a recorded one-off comparison, kept with the results
         parts += ["", check.read_text(encoding="utf-8").strip()]
