@@ -109,24 +109,37 @@ def load_everyday_questions(path: Path) -> list[Question]:
     return out
 
 
-def prepare_cmrc(sample: int | None) -> tuple[Path, list[Question]]:
-    """Write the CMRC dev paragraphs as documents; return (docs dir, questions)."""
+def prepare_cmrc(sample: int | None, paragraphs: int | None = None) -> tuple[Path, list[Question]]:
+    """Write the CMRC dev paragraphs as documents; return (docs dir, questions).
+
+    With `paragraphs`, only that many paragraphs are written: those of the sampled
+    questions, then distractors drawn with a fixed seed (the CI floor test uses this to
+    build a smaller index; the benchmark uses all 848)."""
     data = json.loads(CMRC_DEV.read_text(encoding="utf-8"))
-    docs = CACHE / "cmrc_docs"
+    docs = CACHE / ("cmrc_docs" if not paragraphs else f"cmrc_docs_{sample}q_{paragraphs}p")
     docs.mkdir(parents=True, exist_ok=True)
-    questions = []
+    questions, by_question, contexts = [], {}, {}
     for article in data["data"]:
         for para in article["paragraphs"]:
-            path = docs / f"{para['id']}.txt"
-            if not path.exists():
-                path.write_text(para["context"], encoding="utf-8")
-                title = article.get("title", "").replace('"', "'")
-                (docs / f"{para['id']}.txt.meta.toml").write_text(f'title = "{title}"\n', encoding="utf-8")
+            contexts[para["id"]] = (para["context"], article.get("title", "").replace('"', "'"))
             for qa in para["qas"]:
                 answers = sorted({a["text"].strip() for a in qa["answers"] if a["text"].strip()})
-                questions.append(Question(qa["question"], True, answers, answers, False, "cmrc"))
+                question = Question(qa["question"], True, answers, answers, False, "cmrc")
+                questions.append(question)
+                by_question[id(question)] = para["id"]
     if sample and sample < len(questions):
         questions = random.Random(CMRC_SAMPLE_SEED).sample(questions, sample)
+    wanted = list(contexts)
+    if paragraphs:
+        needed = list(dict.fromkeys(by_question[id(q)] for q in questions))
+        others = [p for p in contexts if p not in set(needed)]
+        wanted = needed + random.Random(CMRC_SAMPLE_SEED).sample(others, max(0, paragraphs - len(needed)))
+    for para_id in wanted:
+        path = docs / f"{para_id}.txt"
+        if not path.exists():
+            context, title = contexts[para_id]
+            path.write_text(context, encoding="utf-8")
+            (docs / f"{para_id}.txt.meta.toml").write_text(f'title = "{title}"\n', encoding="utf-8")
     return docs, questions
 
 

@@ -1,7 +1,7 @@
 """The quality benchmark in CI: fails the build when a figure drops below its floor.
 
 Runs the default configuration on the own, held-out, blind and the two everyday-wording question sets and on a fixed
-sample of CMRC 2018 dev questions. The CMRC index over all 848 paragraphs is built once and
+sample of CMRC 2018 dev questions over an index of their paragraphs plus distractors (400 of the 848), built once and
 cached outside the checkout by content hash (benchmarks/quality.py CACHE); on a busy machine
 that first build can take far longer than usual, so its timeout only catches a hang.
 Floors live in benchmarks/floors.json.
@@ -20,7 +20,7 @@ FLOORS = json.loads((quality.BENCH / "floors.json").read_text(encoding="utf-8"))
 def _check(metrics: dict, floors: dict) -> list[str]:
     problems = []
     for name, floor in floors.items():
-        if name in ("sample",):
+        if name in ("sample", "paragraphs"):
             continue
         if name.endswith("_max"):
             value = metrics[name[:-4]]
@@ -41,7 +41,10 @@ def test_policy_question_floors(set_name):
 
 @pytest.mark.timeout(3 * 3600)
 def test_cmrc_sample_floors():
-    docs, questions = quality.prepare_cmrc(FLOORS["cmrc"]["sample"])
+    # The sample's own paragraphs plus distractors, FLOORS["cmrc"]["paragraphs"] in all: an index
+    # about half the size of all 848 paragraphs keeps the suite within its time (the benchmark
+    # itself uses all of them).
+    docs, questions = quality.prepare_cmrc(FLOORS["cmrc"]["sample"], FLOORS["cmrc"]["paragraphs"])
     metrics = quality.run_config("cmrc", docs, questions, quality.DEFAULT)
     assert len(questions) == FLOORS["cmrc"]["sample"]
     assert not _check(metrics, FLOORS["cmrc"]), _check(metrics, FLOORS["cmrc"])
