@@ -152,8 +152,9 @@ class Assistant:
         own_words = tokenizer.content_words(normalize(focus(question)))
         fragment = is_fragment(question)
         asks_document_fact = self.searcher.parse(question).intent.document_fact is not None
+        candidates = readings(question, previous, tokenizer)[1:]
         valid = []
-        for reading in readings(question, previous, tokenizer)[1:]:
+        for reading in candidates:
             reply = self._answer(reading.text, top_k)
             if not reply.found or not self._mentions(reply, own_words, fragment, question, normalize(previous)):
                 continue
@@ -169,7 +170,7 @@ class Assistant:
         if leans:
             # Nothing answers the follow-up read with its context ("北京呢？" when no document
             # is about Beijing): not found, with the passages closest to it read that way.
-            carried = readings(question, previous, tokenizer)[-1]
+            carried = candidates[-1]
             fallback = self._answer(carried.text, top_k)
             refusal = fallback if not fallback.found else not_found(self.searcher.parse(question))
             return replace(refusal, question=question, resolved_question=carried.text, context_used=True)
