@@ -140,12 +140,12 @@ class Searcher:
         scores[ids[0][valid]] = sims[0][valid]
         return scores
 
-    def sentence_cosines(self, row: int, query_vector: np.ndarray) -> tuple[float, ...]:
-        index = self.index
-        if index.sentence_vectors is None:
-            return (0.0,) * len(index.chunks[row].sentences)
-        lo, hi = index.sentence_offsets[row], index.sentence_offsets[row + 1]
-        return tuple(float(c) for c in index.sentence_vectors[lo:hi] @ query_vector)
+    def sentence_cosines(self, row: int, all_cosines: np.ndarray | None) -> tuple[float, ...]:
+        """The cosines of one passage's sentences, sliced from those of every sentence."""
+        if all_cosines is None:
+            return (0.0,) * len(self.index.chunks[row].sentences)
+        lo, hi = self.index.sentence_offsets[row], self.index.sentence_offsets[row + 1]
+        return tuple(float(c) for c in all_cosines[lo:hi])
 
     def _with_sentences(self, dense: np.ndarray, sentence_cosines: np.ndarray | None) -> np.ndarray:
         """Dense evidence per passage, optionally mixed with its best sentence's cosine: an
@@ -162,6 +162,8 @@ class Searcher:
         query_vector = self.encoder.encode_query(query.normalized)
         dense = self.dense_scores(query_vector)
         bm25 = self.bm25_scores(query)
+        # Every sentence's cosine, computed once: for the hits, the best-sentence evidence and
+        # (when tuned on) the dense score.
         sentence_cosines = self.index.sentence_vectors @ query_vector if self.index.sentence_vectors is not None else None
         fused = self.fuse(self._with_sentences(dense, sentence_cosines), bm25, self.weight_dense)
         if query.quoted:
@@ -170,14 +172,14 @@ class Searcher:
             fused = fused + holds * (float(fused.max()) + 1.0 if len(fused) else 0.0)
         order = np.argsort(-fused, kind="stable")[:max(1, top_k)]
         hits = [Hit(self.index.chunks[i], int(i), float(fused[i]), float(dense[i]), float(bm25[i]),
-                    self.sentence_cosines(int(i), query_vector))
+                    self.sentence_cosines(int(i), sentence_cosines))
                 for i in order if i < len(self.index.chunks)]
         top_coverage = self.coverage.of_rows(query.words, [h.index for h in hits[:COVERAGE_TOP_HITS]]) if hits else 0.0
         if query.quoted and hits and any(p in self.normalized_chunks[hits[0].index] for p in query.quoted):
             top_coverage = max(top_coverage, 1.0)
         top_cosine = float(dense.max()) if len(dense) else 0.0
-        sentences = self.index.sentence_vectors
-        top_sentence = float((sentences @ query_vector).max()) if sentences is not None and len(sentences) else top_cosine
+        top_sentence = (float(sentence_cosines.max()) if sentence_cosines is not None and len(sentence_cosines)
+                        else top_cosine)
         evidence = _evidence(query, dense, bm25, fused, top_coverage, top_cosine, top_sentence,
                              self.coverage.unknown_share(query.words))
         return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence)
