@@ -90,6 +90,21 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
 )
 
 
+# A year the question names: "2022年", "2022", "22年" (two digits only before 年, and not a
+# length such as "保护期20年内"). Used to prefer the part of a document about that year.
+_NAMED_YEAR = re.compile(r"(?<!\d)(?:(19\d{2}|20\d{2})(?!\d)|(\d{2})年(?![内以之期限]))")
+
+
+def named_years(text: str) -> tuple[int, ...]:
+    """Years the question names, in order, without repeats."""
+    years = []
+    for four, two in _NAMED_YEAR.findall(text):
+        year = int(four) if four else 2000 + int(two)
+        if year not in years:
+            years.append(year)
+    return tuple(years)
+
+
 def answer_kind(question: str) -> AnswerKind | None:
     """The kind of fact the question asks for, if any."""
     return next((k for k in ANSWER_KINDS if k.asks.search(question)), None)
@@ -139,6 +154,7 @@ class Query:
     bigrams: frozenset[str]  # content character pairs
     quoted: tuple[str, ...]  # phrases the user put in quotes or 《》
     intent: Intent
+    years: tuple[int, ...] = ()  # years named ("22年" → 2022)
 
     @classmethod
     def parse(cls, text, tokenizer: PolicyTokenizer) -> "Query":
@@ -149,7 +165,7 @@ class Query:
                    words=tuple(tokenizer.content_words(normalized)),
                    bigrams=frozenset(content_bigrams(normalized)),
                    quoted=tuple(quoted_in_normalized(normalized)),
-                   intent=Intent.read(cleaned))
+                   intent=Intent.read(cleaned), years=named_years(normalized))
 
     @property
     def is_empty(self) -> bool:

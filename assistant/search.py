@@ -10,6 +10,7 @@ answering needs nothing else from the searcher or the index.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +115,8 @@ class Searcher:
         self.normalized_chunks = [normalize(embedding_text(index.documents[c.doc_id].meta, c))
                                   for c in index.chunks]
         self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms)
+        self.period_weight = tuning.period_weight
+        self.section_years = [section_years(c.section) for c in index.chunks]
         import faiss
 
         # Flat search over a few thousand vectors is fastest on one thread, and extra
@@ -157,6 +160,20 @@ class Searcher:
         mixed = (1 - self.sentence_signal) * np.where(dense > NO_CANDIDATE, dense, best) + self.sentence_signal * best
         return mixed.astype(np.float32)
 
+    def _prefer_named_period(self, query: Query, fused: np.ndarray) -> np.ndarray:
+        """A question naming a year ("22年打算…") is about the part of a document headed by
+        that year ("2022年工作要点"), not the part about another year ("2021年工作总结").
+        Applied only when some section is headed by a named year, so a stray number read as
+        a year ("20年") changes nothing."""
+        if not query.years or not self.period_weight or not len(fused):
+            return fused
+        named = set(query.years)
+        if not any(years & named for years in self.section_years):
+            return fused
+        shift = np.array([0.0 if not years else (1.0 if years & named else -1.0) for years in self.section_years],
+                         dtype=np.float32)
+        return fused + self.period_weight * shift
+
     def search(self, query: Query, top_k: int = 5) -> SearchResult:
         # The documents are in simplified characters: the question is encoded the same way.
         query_vector = self.encoder.encode_query(query.normalized)
@@ -166,6 +183,7 @@ class Searcher:
         # (when tuned on) the dense score.
         sentence_cosines = self.index.sentence_vectors @ query_vector if self.index.sentence_vectors is not None else None
         fused = self.fuse(self._with_sentences(dense, sentence_cosines), bm25, self.weight_dense)
+        fused = self._prefer_named_period(query, fused)
         if query.quoted:
             # A phrase the user quotes is a wording lookup: passages holding it come first.
             holds = np.array([any(p in text for p in query.quoted) for text in self.normalized_chunks])
@@ -183,6 +201,14 @@ class Searcher:
         evidence = _evidence(query, dense, bm25, fused, top_coverage, top_cosine, top_sentence,
                              self.coverage.unknown_share(query.words))
         return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence)
+
+
+_SECTION_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})年")
+
+
+def section_years(section: tuple[str, ...]) -> frozenset[int]:
+    """Years a passage's section headings name ("2021年工作总结" → {2021})."""
+    return frozenset(int(y) for label in section for y in _SECTION_YEAR.findall(label))
 
 
 AGREEMENT_TOP = 5

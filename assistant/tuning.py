@@ -21,6 +21,9 @@ class Tuning:
     # comparison rows), so the default stays .45 / 0.
     weight_dense: float = 0.45
     sentence_signal: float = 0.0
+    # Added to the fused score of passages under a heading naming a year the question names,
+    # subtracted from those under another year's heading (search._prefer_named_period).
+    period_weight: float = 0.15
     # How "not found" is decided: the learned model (gate.py, resources/not_found_model.json)
     # or the earlier hand-fitted rule relevance < min_relevance (kept for comparison and for
     # tests with a stand-in encoder, whose cosines mean nothing to the model).
@@ -50,6 +53,8 @@ class Tuning:
                 problems.append(f"{name} must be within 0..1, got {value!r}")
         if not 0.0 <= self.sentence_signal <= 1.0:
             problems.append(f"sentence_signal must be within 0..1, got {self.sentence_signal!r}")
+        if not 0.0 <= self.period_weight <= 1.0:
+            problems.append(f"period_weight must be within 0..1, got {self.period_weight!r}")
         if not 0.0 <= self.weight_dense <= 1.0:
             problems.append(f"weight_dense must be within 0..1, got {self.weight_dense!r}")
         if not isinstance(self.chunks_considered, int) or self.chunks_considered < 1:

@@ -158,3 +158,15 @@ def test_not_sure_offers_related_passages_and_nothing_relevant_offers_none(shipp
 def test_everyday_wording_is_answered_from_the_policy_terms(shipped_assistant):
     answer = shipped_assistant.ask("公司没钱了，能不能拿专利去银行押点钱周转")
     assert answer.found and "质押融资" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_named_year_leads_to_the_part_about_that_year(shipped_assistant):
+    # The 2021 summary and the 2022 work points both speak of mediation, financing and
+    # publicity; a named year asks for the plan or for what was done. (Without the period
+    # preference the first two came from the wrong year.)
+    for question, part in (("2022年知识产权纠纷调解方面有什么安排", "2022年工作要点"),
+                           ("2021年质押融资做得怎么样", "2021年工作总结"),
+                           ("21年宣传周干了啥", "2021年工作总结")):
+        answer = shipped_assistant.ask(question)
+        assert answer.found and answer.citations[0].section.startswith(part), question

@@ -66,3 +66,19 @@ def test_tuning_rejects_bad_values_naming_them(bad, name):
 def test_tuning_is_frozen():
     with pytest.raises(AttributeError):
         Tuning().min_relevance = 0.0
+
+
+def test_named_years_read_two_and_four_digit_years_but_not_lengths():
+    from assistant.query import named_years
+
+    assert named_years("天津22年会不会申报") == (2022,)
+    assert named_years("随机抽查 2022 还有吗，2021呢") == (2022, 2021)
+    assert named_years("保护期20年内有效吗") == ()
+    assert named_years("2021428日印发") == ()  # a date with lost characters, not a year
+
+
+def test_section_years_come_from_the_headings():
+    from assistant.search import section_years
+
+    assert section_years(("2021年工作总结", "一、2021年主要成绩")) == {2021}
+    assert section_years(("第三条",)) == frozenset()
