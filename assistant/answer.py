@@ -23,7 +23,7 @@ from .document_facts import DocumentFact
 from .gate import load_gate
 from .query import Query
 from .search import Hit, SearchResult
-from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, score_sentences, subject_coverage
+from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
 from .tuning import Tuning
 
@@ -194,6 +194,8 @@ def _answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
             best_ids.intersection_update({best.sentence_index})
         else:
             runner = None
+    if not many and len(best_ids) == 1:
+        best_ids.update(_heading_above(best))
     if runner is not None:
         if runner.hit.index in groups:
             groups[runner.hit.index][1].add(runner.sentence_index)
@@ -233,6 +235,15 @@ def _runner_up(result: SearchResult, best: Candidate, candidates: list[Candidate
     if runner.score < best.score - tuning.second_margin:
         return None
     return runner
+
+
+def _heading_above(best: Candidate) -> set[int]:
+    """The heading sentence right above the best one, when it is one: in work plans the
+    heading is the item itself ("(二十二)开展…培训活动。") and the body only details it."""
+    i = best.sentence_index - 1
+    if i < 0:
+        return set()
+    return {i} if is_heading(best.hit.chunk.sentence_texts()[i], best.hit.chunk.section) else set()
 
 
 def _sentences_to_quote(best: Candidate, candidates: list[Candidate], many: bool, tuning: Tuning) -> set[int]:

@@ -151,7 +151,7 @@ class Query:
     normalized: str  # half-width, simplified, lower case (same length as text)
     tokens: tuple[str, ...]  # BM25 tokens with synonym expansions
     words: tuple[tuple[str, float], ...]  # content words and part-of-speech weights
-    bigrams: frozenset[str]  # content character pairs
+    bigrams: frozenset[str]  # content character pairs, of the question and of the policy terms its everyday words stand for
     quoted: tuple[str, ...]  # phrases the user put in quotes or 《》
     intent: Intent
     years: tuple[int, ...] = ()  # years named ("22年" → 2022)
@@ -163,7 +163,8 @@ class Query:
         return cls(text=cleaned, normalized=normalized,
                    tokens=tuple(tokenizer.query_tokens(normalized)),
                    words=tuple(tokenizer.content_words(normalized)),
-                   bigrams=frozenset(content_bigrams(normalized)),
+                   bigrams=frozenset(content_bigrams(normalized).union(
+                       *(content_bigrams(term) for term in tokenizer.expansions(normalized, everyday_only=True)))),
                    quoted=tuple(quoted_in_normalized(normalized)),
                    intent=Intent.read(cleaned), years=named_years(normalized))
 

@@ -155,6 +155,10 @@ class PolicyTokenizer:
             # A high frequency keeps the term whole; cut_for_search still adds its parts.
             self._jieba.add_word(term, freq=20000)
         self.synonyms = load_synonyms()
+        # Everyday → policy vocabulary only (押 → 质押): what sentence choice reads too. The
+        # search synonyms also hold question-form hints (多久 → 工作日) that would favour any
+        # sentence with a number of days.
+        self.everyday_terms = load_synonyms((EVERYDAY_FILE,))
         self._pos = None  # jieba.posseg tokenizer sharing the user dictionary, made on first use
 
     def tokens(self, text: str) -> list[str]:
@@ -167,13 +171,16 @@ class PolicyTokenizer:
             words = list(self._jieba.cut_for_search(normalized))
         return [w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOPWORDS]
 
+    def expansions(self, normalized: str, everyday_only: bool = False) -> list[str]:
+        """The terms a normalised question's words stand for (知产 → 知识产权, 押 → 质押)."""
+        table = self.everyday_terms if everyday_only else self.synonyms
+        return [expansion for key, expansions in table.items() if key in normalized for expansion in expansions]
+
     def query_tokens(self, normalized: str) -> list[str]:
-        """Tokens of a normalised question plus synonym expansions (知产 → 知识产权, …)."""
+        """Tokens of a normalised question plus synonym expansions."""
         tokens = self.normalized_tokens(normalized)
-        for key, expansions in self.synonyms.items():
-            if key in normalized:
-                for expansion in expansions:
-                    tokens.extend(self.normalized_tokens(expansion))
+        for expansion in self.expansions(normalized):
+            tokens.extend(self.normalized_tokens(expansion))
         return tokens
 
     def tagged(self, normalized: str) -> list[tuple[str, str]]:

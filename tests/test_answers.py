@@ -170,3 +170,11 @@ def test_a_named_year_leads_to_the_part_about_that_year(shipped_assistant):
                            ("21年宣传周干了啥", "2021年工作总结")):
         answer = shipped_assistant.ask(question)
         assert answer.found and answer.citations[0].section.startswith(part), question
+
+
+@pytest.mark.slow
+def test_a_work_item_heading_is_quoted_with_the_sentence_below_it(shipped_assistant):
+    # In the 2022 work points the heading is the item itself; the body only details it.
+    answer = shipped_assistant.ask("2022年银企对接活动还搞吗")
+    assert answer.found
+    assert answer.citations[0].quote.startswith("(二十二)开展知识产权与创新大讲堂培训活动。组织开展线上线下银企对接活动")

@@ -48,3 +48,13 @@ def test_everyday_words_reach_policy_terms():
     tokenizer = PolicyTokenizer(collect_user_terms([]))
     tokens = tokenizer.query_tokens(normalize("牌子被人山寨了，能把专利押给银行换点钱吗"))
     assert {"商标", "侵权", "假冒", "质押", "融资"} <= set(tokens)
+
+
+def test_sentence_choice_reads_everyday_expansions_but_not_question_form_hints():
+    from assistant.tokenize import normalize, tokenizer_for
+
+    tokenizer = tokenizer_for([])
+    question = normalize("协会申请专利要等多久")
+    assert "社会团体" in tokenizer.expansions(question, everyday_only=True)
+    assert "工作日" in tokenizer.expansions(question)  # search still widens 多久
+    assert "工作日" not in tokenizer.expansions(question, everyday_only=True)
