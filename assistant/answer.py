@@ -151,8 +151,7 @@ def _title(documents: dict[str, IndexedDocument], chunk: Chunk) -> str:
 def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, IndexedDocument],
             min_subject: float) -> list[Candidate]:
     """The best-ranked sentences that state the kind of fact asked, about its subject."""
-    kind = result.query.intent.kind
-    return [c for c in ranked[:KIND_CHECK_TOP] if kind.stated_in(c.text)
+    return [c for c in ranked[:KIND_CHECK_TOP] if result.query.states_asked_kind(c.text)
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 
 
@@ -229,7 +228,7 @@ def _runner_up(result: SearchResult, best: Candidate, candidates: list[Candidate
     if runner is None:
         return None
     kind = result.query.intent.kind
-    if (kind and kind.stated_in(runner.text)
+    if (kind and result.query.states_asked_kind(runner.text)
             and subject_coverage(result, runner, _title(documents, runner.hit.chunk)) < tuning.min_subject):
         return None  # a second number about something else would only mislead
     if runner.score < best.score - tuning.second_margin:

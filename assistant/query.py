@@ -105,6 +105,14 @@ def named_years(text: str) -> tuple[int, ...]:
     return tuple(years)
 
 
+_CALENDAR_KINDS = ("day", "year", "date")
+
+
+def _named_year_pattern(years: tuple[int, ...]) -> re.Pattern:
+    forms = [form for year in years for form in (f"{year}年", str(year), f"{year % 100:02d}年")]
+    return re.compile(r"(?<!\d)(?:" + "|".join(forms) + r")(?!\d)")
+
+
 def answer_kind(question: str) -> AnswerKind | None:
     """The kind of fact the question asks for, if any."""
     return next((k for k in ANSWER_KINDS if k.asks.search(question)), None)
@@ -167,6 +175,16 @@ class Query:
                        *(content_bigrams(term) for term in tokenizer.expansions(normalized, everyday_only=True)))),
                    quoted=tuple(quoted_in_normalized(normalized)),
                    intent=Intent.read(cleaned), years=named_years(normalized))
+
+    def states_asked_kind(self, sentence: str) -> bool:
+        """Whether `sentence` states the kind of fact asked. A year the question names is
+        not an answer to it: "2021年组了几支服务队" is not answered by "2021年工作总结"."""
+        kind = self.intent.kind
+        if kind is None:
+            return False
+        if self.years and kind.name not in _CALENDAR_KINDS:
+            sentence = _named_year_pattern(self.years).sub(" ", sentence)
+        return kind.stated_in(sentence)
 
     @property
     def is_empty(self) -> bool:

@@ -79,7 +79,7 @@ def score_sentences(query: Query, hits: list[Hit]) -> list[Candidate]:
     for rank, hit, i, s, e, text, cosine, grams in raw:
         overlap = sum(local_weight[g] for g in query.bigrams & grams) / total_weight
         score = W_COSINE * cosine + W_LOCAL_OVERLAP * overlap - W_RANK * rank
-        if intent.kind and intent.kind.stated_in(text):
+        if query.states_asked_kind(text):
             score += W_CUE
         if len(text) < TOO_SHORT_CHARS:
             score -= W_TOO_SHORT

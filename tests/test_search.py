@@ -82,3 +82,14 @@ def test_section_years_come_from_the_headings():
 
     assert section_years(("2021年工作总结", "一、2021年主要成绩")) == {2021}
     assert section_years(("第三条",)) == frozenset()
+
+
+def test_a_year_the_question_names_does_not_count_as_the_asked_number():
+    from assistant.query import Query
+    from assistant.tokenize import tokenizer_for
+
+    query = Query.parse("2021年组了几支服务队", tokenizer_for([]))
+    assert not query.states_asked_kind("市知识产权局2021年工作总结")
+    assert query.states_asked_kind("2021年组建12支服务队")
+    dated = Query.parse("2021年的通知是哪天印发的", tokenizer_for([]))
+    assert dated.states_asked_kind("2021年4月28日印发")  # a day still needs its year
