@@ -32,6 +32,9 @@ RELATED_TEXT = "抱歉，没有找到能直接回答这个问题的条文。下�
 RELATED_PASSAGES = 3  # closest passages offered when the answer is "not sure"
 EMPTY_TEXT = "请输入您的问题，例如：专利费用减缴备案审核要多久？"
 AMENDED_NOTE = "（该文件已被后续文件修改，请以现行规定为准）"
+AMENDED_BY_NOTE = "（该文件已被{by}修改，请以现行规定为准）"
+REPEALED_NOTE = "（已废止：该文件已失效{by}，仅供查阅，请以现行规定为准）"
+VALIDITY_ORDER = {"effective": 0, "amended": 1, "repealed": 2}  # in force first
 
 KIND_CHECK_TOP = 3  # the asked-for kind of fact must appear among this many best sentences
 MAX_SENTENCES = 2  # unless the question asks for a list or for wording
@@ -53,6 +56,8 @@ class Citation:
     issuer: str = ""
     status: str = ""
     amended: bool = False
+    validity: str = "effective"  # effective | amended | repealed
+    amended_by: list = field(default_factory=list)  # what amended or repealed it
     start: int = 0  # passage offsets in the document
     end: int = 0
     quote_spans: list = field(default_factory=list)  # quote sentence offsets within the passage
@@ -140,7 +145,13 @@ def gate_decision(result: SearchResult, tuning: Tuning) -> tuple[str, float]:
 
 
 def amended_note(citation: Citation) -> str:
-    return AMENDED_NOTE if citation.amended else ""
+    """The validity note shown after a quote from an amended or repealed document."""
+    by = "、".join(citation.amended_by)
+    if citation.validity == "repealed":
+        return REPEALED_NOTE.format(by=f"（由{by}废止）" if by else "")
+    if citation.amended:
+        return AMENDED_BY_NOTE.format(by=by) if by else AMENDED_NOTE
+    return ""
 
 
 def _title(documents: dict[str, IndexedDocument], chunk: Chunk) -> str:
@@ -201,8 +212,9 @@ def _answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         else:
             groups[runner.hit.index] = (runner.hit, {runner.sentence_index})
     ordered = list(groups.values())
-    # When two documents speak, the newer one comes first.
+    # When two documents speak, the one in force leads, then the newer one.
     ordered.sort(key=lambda g: documents[g[0].chunk.doc_id].meta.date or "", reverse=True)
+    ordered.sort(key=lambda g: VALIDITY_ORDER.get(documents[g[0].chunk.doc_id].meta.validity, 0))
     several_documents = len({g[0].chunk.doc_id for g in ordered}) > 1
 
     parts, citations = [], []
@@ -301,6 +313,7 @@ def make_citation(n: int, hit: Hit, sentence_ids: list[int], documents: dict[str
     return Citation(
         n=n, doc_id=chunk.doc_id, title=meta.title, section=chunk.section_path, date=meta.date,
         quote=quote, passage=chunk.text, score=round(hit.score, 4), issuer=meta.issuer,
-        status=meta.status, amended=meta.amended, start=chunk.start, end=chunk.end,
+        status=meta.status, amended=meta.amended, validity=meta.validity, amended_by=list(meta.amended_by),
+        start=chunk.start, end=chunk.end,
         quote_spans=[[s - chunk.start, e - chunk.start] for s, e in spans],
     )

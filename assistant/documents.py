@@ -21,6 +21,9 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
 META_SUFFIX = ".meta.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are skipped with a reason
+# Whether a document is in force. "amended": answered with a note naming what amended it;
+# "repealed": left out of answers unless a question names it.
+VALIDITY_LABELS = {"effective": "现行有效", "amended": "已修改", "repealed": "已废止"}
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,19 @@ class DocumentMeta:
     doc_number: str = ""
     date: str = ""  # ISO yyyy-mm-dd or ""
     source_url: str = ""
-    status: str = ""
+    status: str = ""  # free-text note on validity shown with the document
     amended: bool = False
     short_title: str = ""
     provenance: str = ""
     parts: tuple[tuple[str, str], ...] = ()  # (heading line in the text, label in section paths)
     facts: tuple[tuple[str, str], ...] = ()
+    validity: str = "effective"  # effective | amended | repealed (VALIDITY_LABELS)
+    effective_date: str = ""  # ISO yyyy-mm-dd or ""
+    amended_by: tuple[str, ...] = ()  # the documents (numbers or titles) that amended or repealed it
+
+    @property
+    def repealed(self) -> bool:
+        return self.validity == "repealed"
 
     def to_dict(self) -> dict:
         return {
@@ -46,6 +56,8 @@ class DocumentMeta:
             "amended": self.amended, "short_title": self.short_title,
             "provenance": self.provenance, "parts": [list(p) for p in self.parts],
             "facts": [list(f) for f in self.facts],
+            "validity": self.validity, "effective_date": self.effective_date,
+            "amended_by": list(self.amended_by),
         }
 
     @classmethod
@@ -53,6 +65,7 @@ class DocumentMeta:
         data = dict(data)
         data["parts"] = tuple(tuple(p) for p in data.get("parts", ()))
         data["facts"] = tuple(tuple(f) for f in data.get("facts", ()))
+        data["amended_by"] = tuple(data.get("amended_by", ()))
         return cls(**data)
 
 
@@ -223,6 +236,12 @@ def read_meta(path: Path, text: str) -> DocumentMeta:
     title = str(raw.get("title") or (first_line if 0 < len(first_line) <= 60 else path.stem))
     parts = tuple((str(p["heading"]), str(p.get("label") or p["heading"])) for p in raw.get("parts", []))
     facts = tuple((str(k), str(v)) for k, v in (raw.get("facts") or {}).items())
+    amended = bool(raw.get("amended", False))
+    validity = str(raw.get("validity") or ("amended" if amended else "effective"))
+    if validity not in VALIDITY_LABELS:
+        raise DocumentError(f"元数据 validity 应为 {' / '.join(VALIDITY_LABELS)} 之一，得到 {validity!r}")
+    amended_by = raw.get("amended_by", ())
+    amended_by = (amended_by,) if isinstance(amended_by, str) else tuple(str(a) for a in amended_by)
     return DocumentMeta(
         title=title,
         issuer=str(raw.get("issuer", "")),
@@ -230,11 +249,14 @@ def read_meta(path: Path, text: str) -> DocumentMeta:
         date=_as_iso_date(raw.get("date", "")),
         source_url=str(raw.get("source_url", "")),
         status=str(raw.get("status", "")),
-        amended=bool(raw.get("amended", False)),
+        amended=validity == "amended",
         short_title=str(raw.get("short_title", "")),
         provenance=str(raw.get("provenance", "")),
         parts=parts,
         facts=facts,
+        validity=validity,
+        effective_date=_as_iso_date(raw.get("effective_date", "")),
+        amended_by=amended_by,
     )
 
 

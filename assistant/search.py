@@ -79,6 +79,8 @@ def fuse_weighted(dense: np.ndarray, bm25: np.ndarray, weight_dense: float) -> n
     top = bm25.max()
     bm25_norm = bm25 / top if top > 0 else bm25
     candidates = dense > NO_CANDIDATE
+    if not candidates.any():
+        return (1 - weight_dense) * bm25_norm
     lo, hi = dense[candidates].min(), dense[candidates].max()
     dense_norm = np.where(candidates, (dense - lo) / (hi - lo) if hi > lo else 1.0, 0.0)
     return weight_dense * dense_norm + (1 - weight_dense) * bm25_norm
@@ -132,12 +134,14 @@ class Searcher:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores(list(query.tokens)), dtype=np.float32)
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+    def dense_scores(self, query_vector: np.ndarray, every_row: bool = False) -> np.ndarray:
+        """Cosines of the DENSE_CANDIDATES nearest passages (NO_CANDIDATE elsewhere), or of
+        every passage (a filtered search: the allowed ones may all lie beyond the nearest)."""
         n = len(self.index.chunks)
         scores = np.full(n, NO_CANDIDATE, dtype=np.float32)
         if n == 0:
             return scores
-        k = min(n, DENSE_CANDIDATES)
+        k = n if every_row else min(n, DENSE_CANDIDATES)
         sims, ids = self.index.faiss_index.search(query_vector[None, :].astype(np.float32), k)
         valid = ids[0] >= 0
         scores[ids[0][valid]] = sims[0][valid]
@@ -174,24 +178,41 @@ class Searcher:
                          dtype=np.float32)
         return fused + self.period_weight * shift
 
-    def search(self, query: Query, top_k: int = 5) -> SearchResult:
+    def row_mask(self, allowed_docs: frozenset[str]) -> np.ndarray:
+        return np.array([c.doc_id in allowed_docs for c in self.index.chunks], dtype=bool)
+
+    def search(self, query: Query, top_k: int = 5, allowed_docs: frozenset[str] | None = None) -> SearchResult:
+        """The best passages for `query`; with `allowed_docs`, only from those documents
+        (filters, repealed documents left out: scope.allowed_documents)."""
         # The documents are in simplified characters: the question is encoded the same way.
         query_vector = self.encoder.encode_query(query.normalized)
-        dense = self.dense_scores(query_vector)
+        dense = self.dense_scores(query_vector, every_row=allowed_docs is not None)
         bm25 = self.bm25_scores(query)
         # Every sentence's cosine, computed once: for the hits, the best-sentence evidence and
         # (when tuned on) the dense score.
         sentence_cosines = self.index.sentence_vectors @ query_vector if self.index.sentence_vectors is not None else None
+        keep = None
+        if allowed_docs is not None:
+            # Passages outside the scope are not candidates at all, so the evidence the gate
+            # reads is about the allowed documents only.
+            keep = self.row_mask(allowed_docs)
+            dense = np.where(keep, dense, NO_CANDIDATE).astype(np.float32)
+            bm25 = np.where(keep, bm25, 0.0).astype(np.float32)
+            if sentence_cosines is not None:
+                per_sentence = np.repeat(keep, np.diff(self.index.sentence_offsets))
+                sentence_cosines = np.where(per_sentence, sentence_cosines, -1.0).astype(np.float32)
         fused = self.fuse(self._with_sentences(dense, sentence_cosines), bm25, self.weight_dense)
         fused = self._prefer_named_period(query, fused)
         if query.quoted:
             # A phrase the user quotes is a wording lookup: passages holding it come first.
             holds = np.array([any(p in text for p in query.quoted) for text in self.normalized_chunks])
             fused = fused + holds * (float(fused.max()) + 1.0 if len(fused) else 0.0)
+        if keep is not None:
+            fused = np.where(keep, fused, -np.inf)
         order = np.argsort(-fused, kind="stable")[:max(1, top_k)]
         hits = [Hit(self.index.chunks[i], int(i), float(fused[i]), float(dense[i]), float(bm25[i]),
                     self.sentence_cosines(int(i), sentence_cosines))
-                for i in order if i < len(self.index.chunks)]
+                for i in order if i < len(self.index.chunks) and (keep is None or keep[i])]
         top_coverage = self.coverage.of_rows(query.words, [h.index for h in hits[:COVERAGE_TOP_HITS]]) if hits else 0.0
         if query.quoted and hits and any(p in self.normalized_chunks[hits[0].index] for p in query.quoted):
             top_coverage = max(top_coverage, 1.0)
@@ -220,7 +241,7 @@ def _evidence(query: Query, dense, bm25, fused, top_coverage: float, top_cosine:
     candidates = dense[dense > NO_CANDIDATE]
     spread = float(candidates.std()) if len(candidates) > 1 else 0.0
     cosine_z = (top_cosine - float(candidates.mean())) / spread if spread > 0 else 0.0
-    ordered = np.sort(fused)[::-1]
+    ordered = np.sort(fused[np.isfinite(fused)])[::-1]
     margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
     top_dense = set(np.argsort(-dense, kind="stable")[:AGREEMENT_TOP].tolist())
     top_bm25 = set(np.argsort(-bm25, kind="stable")[:AGREEMENT_TOP].tolist()) if len(bm25) and bm25.max() > 0 else set()

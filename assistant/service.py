@@ -19,6 +19,7 @@ from .encoders import load_encoder
 from .errors import IndexCorruptError
 from .index import BuildReport, ProgressFn, build_index
 from .query import clean_question, has_meaningful_text
+from .scope import Filters, allowed_documents
 from .search import Searcher
 from .store import load_index, read_manifest, recorded_docs_dir
 from .tokenize import normalize
@@ -94,47 +95,61 @@ class Assistant:
         return cls(index, encoder, tuning, notice)
 
     # ------------------------------------------------------------ questions
-    def ask(self, question, top_k: int = 5, history=None) -> Answer:
+    def ask(self, question, top_k: int = 5, history=None, filters: Filters | dict | None = None) -> Answer:
         """Question → `Query` → (a document's own fact | search → answer), cited.
 
         With `history` (OpenAI-style messages of the earlier turns), a follow-up is read
         with them when its wording leans on them or the evidence says so; the answer then
         carries `resolved_question` and `context_used`. A malformed history raises
-        `conversation.HistoryError`."""
+        `conversation.HistoryError`.
+
+        `filters` (scope.Filters or its JSON form) restrict the documents answered from; a
+        malformed one raises `scope.FilterError`, one that matches no document is answered
+        with mode "no_documents"."""
         started = time.perf_counter()
         cleaned = clean_question(question)
         earlier = history_questions(history)
-        if not has_meaningful_text(cleaned):
+        if isinstance(filters, dict):
+            filters = Filters.parse(filters)
+        if filters is not None and not any(filters.admits(d, doc.meta) for d, doc in self.index.documents.items()):
+            reply = Answer.refusal(cleaned, f"没有符合限定范围的文件（{filters.describe()}）。请放宽范围后再问。",
+                                   "no_documents")
+        elif not has_meaningful_text(cleaned):
             reply = Answer.refusal(cleaned, EMPTY_TEXT, "empty")
         elif not earlier:
-            reply = self._answer(cleaned, top_k)
+            reply = self._answer(cleaned, top_k, filters)
         else:
-            reply = self._answer_in_context(cleaned, earlier, top_k)
+            reply = self._answer_in_context(cleaned, earlier, top_k, filters)
         if history is not None and reply.resolved_question is None:
             reply = replace(reply, resolved_question=cleaned, context_used=False)
         return replace(reply, latency_ms=(time.perf_counter() - started) * 1000)
 
-    def _answer(self, text: str, top_k: int) -> Answer:
+    def _answer(self, text: str, top_k: int, filters: Filters | None = None) -> Answer:
         query = self.searcher.parse(text)
-        fact = find_document_fact(query, self.index.documents)
+        allowed = allowed_documents(query.normalized, self.index.documents, filters)
+        documents = self.index.documents if allowed is None else {
+            d: doc for d, doc in self.index.documents.items() if d in allowed}
+        fact = find_document_fact(query, documents)
         if fact is not None:
             reply = fact_answer(query, fact, self.index.documents[fact.doc_id], self.index.chunks_of(fact.doc_id))
         else:
-            searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered))
+            searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered),
+                                            allowed_docs=allowed)
             reply = answer(query, searched, self.index.documents, self.tuning)
         return replace(reply, citations=reply.citations[:max(1, top_k)])
 
     # ------------------------------------------------------------ follow-up questions
-    def _answer_in_context(self, question: str, earlier: list[str], top_k: int) -> Answer:
+    def _answer_in_context(self, question: str, earlier: list[str], top_k: int,
+                           filters: Filters | None = None) -> Answer:
         """Answer a question asked after `earlier` user questions (oldest first)."""
         previous = earlier[-1]
         if len(earlier) > 1 and leans_on_context(previous, self.searcher.tokenizer):
             # The previous question may itself have been a follow-up: read it with its own
             # predecessor first (one level is enough for a chat's turns).
-            previous = self._choose_reading(previous, earlier[-2], top_k).resolved_question or previous
-        return self._choose_reading(question, previous, top_k)
+            previous = self._choose_reading(previous, earlier[-2], top_k, filters).resolved_question or previous
+        return self._choose_reading(question, previous, top_k, filters)
 
-    def _choose_reading(self, question: str, previous: str, top_k: int) -> Answer:
+    def _choose_reading(self, question: str, previous: str, top_k: int, filters: Filters | None = None) -> Answer:
         """The best-supported reading of a follow-up (see conversation.readings).
 
         A question whose wording does not lean on the context, and that is answered alone,
@@ -145,7 +160,7 @@ class Assistant:
         resort. A reading counts only when its answer mentions what the new question names
         ("北京呢？" answered about Tianjin does not count)."""
         tokenizer = self.searcher.tokenizer
-        alone = self._answer(question, top_k)
+        alone = self._answer(question, top_k, filters)
         leans = leans_on_context(question, tokenizer)
         if alone.found and not leans:
             return replace(alone, resolved_question=question, context_used=False)
@@ -155,7 +170,7 @@ class Assistant:
         candidates = readings(question, previous, tokenizer)[1:]
         valid = []
         for reading in candidates:
-            reply = self._answer(reading.text, top_k)
+            reply = self._answer(reading.text, top_k, filters)
             if not reply.found or not self._mentions(reply, own_words, fragment, question, normalize(previous)):
                 continue
             if reply.mode == "document" and not (fragment or asks_document_fact):
@@ -171,7 +186,7 @@ class Assistant:
             # Nothing answers the follow-up read with its context ("北京呢？" when no document
             # is about Beijing): not found, with the passages closest to it read that way.
             carried = candidates[-1]
-            fallback = self._answer(carried.text, top_k)
+            fallback = self._answer(carried.text, top_k, filters)
             refusal = fallback if not fallback.found else not_found(self.searcher.parse(question))
             return replace(refusal, question=question, resolved_question=carried.text, context_used=True)
         return replace(alone, resolved_question=question, context_used=False)
