@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
-import threading
 import time
 from pathlib import Path
+
+from .sqlite_store import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -23,26 +23,10 @@ CREATE TABLE IF NOT EXISTS feedback (
 FIELDS = ["id", "created", "rating", "question", "answer", "citations", "source"]
 
 
-class FeedbackStore:
-    """One connection per thread; WAL lets readers and many writers proceed safely."""
+class FeedbackStore(SqliteStore):
+    """Ratings of answers; WAL lets readers and many writers proceed safely."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            # busy_timeout: concurrent writers wait for the lock instead of failing.
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=30000")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+    SCHEMA = SCHEMA
 
     def add(self, rating: int, question: str, answer: str, citations: list, source: str = "chat") -> int:
         if rating not in (-1, 1):
@@ -53,6 +37,10 @@ class FeedbackStore:
             (time.strftime("%Y-%m-%dT%H:%M:%S%z"), rating, question[:2000], answer[:20000],
              json.dumps(citations, ensure_ascii=False)[:100000], source))
         return int(cursor.lastrowid)
+
+    def disliked(self) -> list[tuple[str, str]]:
+        """(time, question) of every 👎."""
+        return self._connect().execute("SELECT created, question FROM feedback WHERE rating = -1").fetchall()
 
     def count(self) -> int:
         return int(self._connect().execute("SELECT COUNT(*) FROM feedback").fetchone()[0])

@@ -70,9 +70,12 @@ def index_status(docs_dir: Path, index_dir: Path, encoder_id: str,
         return "missing"
     if not same_setup(manifest, encoder_id, chunker_version(max_chars)):
         return "mismatch"
+    from .tokenize import StaffTerms
+
     current = {doc.doc_id: doc.content_hash for doc in load_folder(docs_dir).documents}
     recorded = {doc_id: info["hash"] for doc_id, info in manifest["documents"].items()}
-    return "fresh" if current == recorded else "stale"
+    same_terms = StaffTerms.read(docs_dir) == StaffTerms.from_dict(manifest.get("staff_terms"))
+    return "fresh" if current == recorded and same_terms else "stale"
 
 
 # ---------------------------------------------------------------- build
@@ -128,7 +131,7 @@ def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAU
     is up to date; `verify` then still checks its files, so a corrupt index is reported).
     The same content read from another folder is not rebuilt: the manifest records the new
     folder. Another build of the same index is waited for up to `lock_wait` seconds."""
-    from .tokenize import collect_user_terms, tokenizer_for
+    from .tokenize import StaffTerms, collect_user_terms, tokenizer_for
 
     started = time.perf_counter()
     report = BuildReport()
@@ -144,8 +147,10 @@ def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAU
                                 if previous_docs.get(d, {}).get("hash") != h)
         report.documents = len(documents)
         chunker = chunker_version(max_chars)
+        staff = StaffTerms.read(docs_dir)
+        same_terms = staff == StaffTerms.from_dict((previous or {}).get("staff_terms"))
         if (same_setup(previous, encoder.encoder_id, chunker, sentence_vectors)
-                and not force and not report.changed and not report.removed):
+                and not force and not report.changed and not report.removed and same_terms):
             if verify:
                 check_files(current_build(index_dir), previous)
             if recorded_docs_dir(previous) not in (None, docs_dir.resolve()):
@@ -171,12 +176,12 @@ def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAU
             sentence_matrix, report.embedded_sentences = _embed_missing(
                 sentences, sentence_cache, encoder, "编码句子", progress)
 
-        user_terms = collect_user_terms(d.text for d in documents)
-        tokenizer = tokenizer_for(user_terms)
+        user_terms = sorted(set(collect_user_terms(d.text for d in documents)) | set(staff.words))
+        tokenizer = tokenizer_for(user_terms, staff)
         write_build(index_dir, BuildContents(
             documents=documents, chunks=all_chunks, chunk_matrix=chunk_matrix, sentence_matrix=sentence_matrix,
             corpus_tokens=[tokenizer.tokens(t) or ["\u2205"] for t in chunk_texts], user_terms=user_terms,
             encoder_id=encoder.encoder_id, dim=encoder.dim, chunker=chunker,
-            docs_dir=str(docs_dir.resolve()), skipped=load_report.skipped))
+            docs_dir=str(docs_dir.resolve()), skipped=load_report.skipped, staff_terms=staff.to_dict()))
     report.seconds = time.perf_counter() - started
     return report

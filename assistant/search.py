@@ -21,7 +21,7 @@ from .gate import Evidence
 from .index import embedding_text
 from .query import Query
 from .store import LoadedIndex
-from .tokenize import normalize, tokenizer_for
+from .tokenize import StaffTerms, normalize, tokenizer_for
 from .tuning import Tuning
 
 RRF_K = 60
@@ -112,7 +112,7 @@ class Searcher:
         self.fuse = FUSIONS[tuning.fusion]
         self.weight_dense = tuning.weight_dense
         self.sentence_signal = tuning.sentence_signal
-        self.tokenizer = tokenizer_for(index.user_terms)
+        self.tokenizer = tokenizer_for(index.user_terms, StaffTerms.from_dict(index.manifest.get("staff_terms")))
         # What coverage is measured on: the indexed text (title, section path and passage).
         self.normalized_chunks = [normalize(embedding_text(index.documents[c.doc_id].meta, c))
                                   for c in index.chunks]

@@ -25,7 +25,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +86,7 @@ class BuildContents:
     chunker: str
     docs_dir: str  # the folder the documents were read from (absolute)
     skipped: list[tuple[str, str]]
+    staff_terms: dict = field(default_factory=dict)  # tokenize.StaffTerms.to_dict(): added by staff
 
 
 def recorded_docs_dir(manifest: dict | None) -> Path | None:
@@ -237,6 +238,7 @@ def _write_files(out: Path, contents: BuildContents) -> None:
                                  "chunks": sum(1 for c in chunks if c.doc_id == d.doc_id)}
                       for d in contents.documents},
         "skipped": [list(s) for s in contents.skipped],
+        "staff_terms": contents.staff_terms,
         "files": files,
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -116,6 +117,59 @@ def load_synonyms(paths: tuple[Path, ...] = (SYNONYMS_FILE, EVERYDAY_FILE)) -> d
     return table
 
 
+STAFF_TERMS_FILE = ".staff_terms.tsv"  # in the documents folder: terms staff add in the console
+
+
+@dataclass(frozen=True)
+class StaffTerms:
+    """Terms staff added (console or CLI), kept in `<documents>/.staff_terms.tsv`: a line
+    "everyday<TAB>policy" maps an everyday word to a policy term, a line with a policy term
+    alone adds it to the tokenizer's dictionary. Read at index build and recorded in the
+    manifest, so they take effect with the next re-index."""
+
+    words: tuple[str, ...] = ()
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def read(cls, docs_dir: Path) -> "StaffTerms":
+        path = Path(docs_dir) / STAFF_TERMS_FILE
+        if not path.is_file():
+            return cls()
+        words, synonyms = set(), {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            everyday, _, policy = line.partition("\t")
+            everyday, policy = normalize(everyday.strip()), normalize(policy.strip())
+            if everyday and policy:
+                synonyms.setdefault(everyday, set()).add(policy)
+                words.add(policy)
+            elif everyday or policy:
+                words.add(everyday or policy)
+        return cls(tuple(sorted(w for w in words if len(w) >= 2)),
+                   tuple(sorted((k, tuple(sorted(v))) for k, v in synonyms.items())))
+
+    def to_dict(self) -> dict:
+        return {"words": list(self.words), "synonyms": {k: list(v) for k, v in self.synonyms}}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "StaffTerms":
+        data = data or {}
+        return cls(tuple(data.get("words", ())), tuple(sorted((k, tuple(v)) for k, v in data.get("synonyms", {}).items())))
+
+
+def add_staff_term(docs_dir: Path, policy: str, everyday: str = "") -> None:
+    """Append a term (or an everyday → policy pair) to the staff dictionary."""
+    policy, everyday = policy.strip(), everyday.strip()
+    if not policy or any(ch in policy + everyday for ch in "\t\n\r"):
+        raise ValueError("需要政策用语（不含制表符或换行）")
+    if len(policy) > 40 or len(everyday) > 40:
+        raise ValueError("词语过长（上限 40 字）")
+    path = Path(docs_dir) / STAFF_TERMS_FILE
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"{everyday}\t{policy}\n")
+
+
 def collect_user_terms(texts) -> list[str]:
     """The hand-kept terms plus every 《title》 in the documents (normalised, deduplicated)."""
     terms = {normalize(t) for t in load_terms_file()}
@@ -128,13 +182,14 @@ _TOKENIZERS: dict[tuple[str, ...], "PolicyTokenizer"] = {}
 _TOKENIZERS_LOCK = threading.Lock()
 
 
-def tokenizer_for(user_terms) -> "PolicyTokenizer":
+def tokenizer_for(user_terms, staff: "StaffTerms | None" = None) -> "PolicyTokenizer":
     """One tokenizer per user dictionary per process: building jieba's dictionary takes
     seconds, and every index over the same documents has the same terms."""
-    key = tuple(user_terms)
+    staff = staff or StaffTerms()
+    key = (tuple(user_terms), staff)
     with _TOKENIZERS_LOCK:
         if key not in _TOKENIZERS:
-            _TOKENIZERS[key] = PolicyTokenizer(key)
+            _TOKENIZERS[key] = PolicyTokenizer(tuple(user_terms), staff)
         return _TOKENIZERS[key]
 
 
@@ -142,7 +197,7 @@ class PolicyTokenizer:
     """jieba with a policy user dictionary; thread-safe for concurrent queries.
     Use `tokenizer_for(terms)` to share one per dictionary."""
 
-    def __init__(self, user_terms: list[str]):
+    def __init__(self, user_terms: list[str], staff: "StaffTerms | None" = None):
         import logging
 
         import jieba
@@ -159,6 +214,9 @@ class PolicyTokenizer:
         # search synonyms also hold question-form hints (多久 → 工作日) that would favour any
         # sentence with a number of days.
         self.everyday_terms = load_synonyms((EVERYDAY_FILE,))
+        for everyday, policy in (staff.synonyms if staff else ()):
+            for table in (self.synonyms, self.everyday_terms):
+                table[everyday] = sorted(set(table.get(everyday, [])) | set(policy))
         self._pos = None  # jieba.posseg tokenizer sharing the user dictionary, made on first use
 
     def tokens(self, text: str) -> list[str]:

@@ -91,6 +91,7 @@ class AppState:
     assistant: object = None
     error: str = ""
     progress: tuple = (0, 0, "启动")
+    questions: object = None  # question_log.QuestionLog: unanswered questions for staff
     started: float = field(default_factory=time.monotonic)
     _ready: threading.Event = field(default_factory=threading.Event)
 
@@ -118,18 +119,71 @@ class AppState:
         finally:
             self._ready.set()
 
+    # ------------------------------------------------------------ re-indexing
+    reindex_running: bool = False
+    reindex_queued: bool = False  # asked for while one ran: run once more after it
+    reindex_error: str = ""  # why the last re-index failed ("" when it did not)
+    reindex_finished: str = ""
+    reindex_summary: str = ""
+    reindex_progress: tuple = (0, 0, "")
+    _reindex_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request_reindex(self) -> str:
+        """Start a re-index in the background ("started"), or, when one is running, run
+        one more right after it ("queued"): files changed meanwhile are never missed."""
+        with self._reindex_lock:
+            if self.reindex_running:
+                self.reindex_queued = True
+                return "queued"
+            self.reindex_running = True
+        threading.Thread(target=self._reindex_loop, name="reindex", daemon=True).start()
+        return "started"
+
+    def _reindex_loop(self) -> None:
+        while True:
+            self.reindex()
+            with self._reindex_lock:
+                if not self.reindex_queued:
+                    self.reindex_running = False
+                    return
+                self.reindex_queued = False
+
     def reindex(self) -> None:
-        """Rebuild from the documents folder and swap the new Assistant in; questions keep
-        being answered from the old one meanwhile."""
+        """Rebuild from the documents folder (only changed texts are embedded again) and swap
+        the new Assistant in; questions keep being answered from the old one meanwhile, and
+        a failed build leaves it serving with the reason kept in `reindex_error`."""
         from .service import Assistant
 
+        self.reindex_progress = (0, 0, "读取文件")
         try:
-            fresh = Assistant.open(self.settings, progress=self._on_progress)
-        except Exception:
+            # The same settings of search and answering as the index it replaces.
+            tuning = {"tuning": self.assistant.tuning} if self.assistant is not None else {}
+            fresh = Assistant.open(self.settings, progress=self._on_reindex_progress, **tuning)
+        except AssistantError as exc:
+            self.reindex_error = str(exc)
+            log.warning("reindex failed; the previous index keeps serving: %s", exc)
+            return
+        except Exception as exc:
             log.exception("reindex failed; the previous index keeps serving")
+            self.reindex_error = f"重建失败（{type(exc).__name__}: {exc}），仍使用上一版索引"
             return
         self.assistant = fresh  # one reference assignment: requests see old or new, never half
+        self._ready.set()
+        self.reindex_error = ""
+        self.reindex_finished = time.strftime("%Y-%m-%d %H:%M:%S")
+        manifest = fresh.index.manifest
+        self.reindex_summary = f"{manifest['counts']['documents']} 个文件，{manifest['counts']['chunks']} 个片段"
+        self.reindex_progress = (1, 1, "完成")
         log.info("reindexed: %d chunks", len(fresh.index.chunks))
+
+    def _on_reindex_progress(self, done: int, total: int, what: str) -> None:
+        self.reindex_progress = (done, total, what)
+
+    def reindex_status(self) -> dict:
+        done, total, what = self.reindex_progress
+        return {"running": self.reindex_running, "queued": self.reindex_queued, "stage": what,
+                "done": done, "total": total, "error": self.reindex_error, "finished": self.reindex_finished,
+                "summary": self.reindex_summary, "ready": self.ready}
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         self.progress = (done, total, what)
@@ -170,6 +224,8 @@ def answer_request(state: AppState, limiter: RateLimiter, question, client: str,
         log.exception("answer failed (%s)", source)
         return Answer.refusal(clean_question(question), ANSWER_FAILED, "error")
     if state.settings.log_questions:
+        if state.questions is not None:
+            state.questions.record(answer.question, answer.mode, source)
         log.info("question=%r source=%s found=%s context_used=%s latency_ms=%.0f", answer.question[:200], source,
                  answer.found, answer.context_used, answer.latency_ms)
     else:
@@ -333,10 +389,12 @@ def create_app(settings: Settings | None = None, assistant=None):
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse, Response
 
+    from .audit import AuditLog
     from .feedback import FeedbackStore
+    from .question_log import QuestionLog
 
     settings = settings or Settings.from_env()
-    state = AppState(settings)
+    state = AppState(settings, questions=QuestionLog(settings.data_dir / "questions.sqlite3"))
     state.load(assistant)
     limiter = RateLimiter(settings.rate_limit_per_minute)
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
@@ -434,9 +492,12 @@ def create_app(settings: Settings | None = None, assistant=None):
             return error("q 必须是 1 到 200 个字符", 400)
         return {"phrase": q, "matches": [m.__dict__ for m in state.assistant.lookup(q)]}
 
-    from .admin import register_admin_routes
+    from .admin import StaffActions, register_admin_routes
+    from .console import register_console
 
-    register_admin_routes(app, state, settings)
+    actions = StaffActions(state, AuditLog(settings.data_dir / "audit.sqlite3"))
+    register_admin_routes(app, state, settings, actions)
+    register_console(app, state, settings, actions, state.questions, feedback)
     theme = _theme()
     widget = build_chat_blocks(state, limiter, feedback, widget=True)
     widget.queue(default_concurrency_limit=4, max_size=64)
