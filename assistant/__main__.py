@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant index|ask|chat|lookup|feedback-export`.
+"""Command line: `python -m assistant index|ask|chat|lookup|docs|feedback-export`.
 
 Kept light to start: heavy modules are imported inside the commands.
 """
@@ -172,6 +172,89 @@ def cmd_feedback_export(args) -> int:
     return 0
 
 
+def _docs_folder(args) -> Path:
+    """The folder `docs` manages: --docs, else the folder the index is kept in step with."""
+    from .service import documents_folder
+    from .store import read_manifest
+
+    settings = _settings(args)
+    folder, _ = documents_folder(settings, read_manifest(settings.index_dir))
+    return Path(folder or settings.docs_dir)
+
+
+def _reindex_after_change(args, folder: Path) -> None:
+    from .encoders import load_encoder
+    from .index import build_index
+
+    if args.no_index:
+        print("未重建索引（--no-index）：下次启动或运行 index 时生效。")
+        return
+    settings = _settings(args)
+    last = [-1]
+
+    def progress(done: int, total: int, what: str) -> None:
+        percent = int(100 * done / total) if total else 100
+        if percent // 10 != last[0]:
+            last[0] = percent // 10
+            print(f"  {what} {done}/{total}", file=sys.stderr, flush=True)
+
+    report = build_index(folder, settings.index_dir, load_encoder(settings.encoder), progress=progress, lock_wait=600)
+    for name, reason in report.skipped:
+        print(f"跳过 {name}：{reason}", file=sys.stderr)
+    print(report.summary())
+
+
+def _audit(action: str, document: str, detail: str = "") -> None:
+    from .audit import AuditLog
+
+    AuditLog(Settings.from_env().data_dir / "audit.sqlite3").record(action, document, "cli", detail)
+
+
+def cmd_docs(args) -> int:
+    from .documents import VALIDITY_LABELS
+    from .library import LibraryError, add_document, list_documents, remove_document, update_metadata
+    from .store import read_manifest
+
+    folder = _docs_folder(args)
+    try:
+        if args.docs_command == "list":
+            rows = list_documents(folder, read_manifest(_settings(args).index_dir))
+            if args.json:
+                print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
+            for r in [] if args.json else rows:
+                state = VALIDITY_LABELS.get(r.validity, "")
+                problem = f"  ⚠ {r.problem}" if r.problem else ""
+                print(f"{r.doc_id}\t{r.title}\t{r.issuer}\t{r.doc_number}\t{r.date}\t{state}\t"
+                      f"{r.chunks or '未索引'} 片段{problem}")
+            return 0
+        metadata = {k: v for k, v in {
+            "title": args.title, "issuer": args.issuer, "doc_number": args.number, "date": args.date,
+            "source_url": args.source_url, "validity": args.validity, "effective_date": args.effective_date,
+            "amended_by": args.amended_by, "status": args.status}.items() if v is not None} \
+            if args.docs_command in ("add", "edit") else {}
+        if args.docs_command == "add":
+            source = Path(args.file)
+            if not source.is_file():
+                print(f"错误：找不到文件 {source}", file=sys.stderr)
+                return 2
+            name = add_document(folder, args.name or source.name, source.read_bytes(), metadata, replace=args.replace)
+            _audit("replace" if args.replace else "upload", name)
+            print(f"已加入 {name}（{folder}）")
+        elif args.docs_command == "edit":
+            update_metadata(folder, args.name, metadata)
+            _audit("edit_metadata", args.name, ", ".join(sorted(metadata)))
+            print(f"已更新 {args.name} 的元数据")
+        elif args.docs_command == "remove":
+            remove_document(folder, args.name)
+            _audit("remove", args.name)
+            print(f"已删除 {args.name}")
+    except LibraryError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    _reindex_after_change(args, folder)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="政策问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +289,35 @@ def build_parser() -> argparse.ArgumentParser:
     p_lookup.add_argument("--index", help="索引目录")
     p_lookup.add_argument("--docs", help="文档目录（默认用索引记录的目录）")
     p_lookup.set_defaults(func=cmd_lookup)
+
+    p_docs = sub.add_parser("docs", help="管理文件：list / add / edit / remove（之后自动重建索引）")
+    docs_sub = p_docs.add_subparsers(dest="docs_command", required=True)
+    d_list = docs_sub.add_parser("list", help="列出文件及其元数据、片段数")
+    d_list.add_argument("--json", action="store_true")
+    d_add = docs_sub.add_parser("add", help="加入一个文件（.txt .md .html .docx .pdf）")
+    d_add.add_argument("file")
+    d_add.add_argument("--name", help="存入文档目录时的文件名（默认原名）")
+    d_add.add_argument("--replace", action="store_true", help="替换同名文件")
+    d_edit = docs_sub.add_parser("edit", help="修改一个文件的元数据")
+    d_edit.add_argument("name")
+    d_remove = docs_sub.add_parser("remove", help="删除一个文件及其元数据")
+    d_remove.add_argument("name")
+    for command in (d_add, d_edit):
+        command.add_argument("--title")
+        command.add_argument("--issuer", help="发文机关")
+        command.add_argument("--number", help="文号")
+        command.add_argument("--date", help="发文日期 YYYY-MM-DD")
+        command.add_argument("--source-url")
+        command.add_argument("--validity", choices=["effective", "amended", "repealed"], help="效力状态")
+        command.add_argument("--effective-date", help="施行日期 YYYY-MM-DD")
+        command.add_argument("--amended-by", help="修改或废止它的文件，逗号分隔")
+        command.add_argument("--status", help="效力说明")
+    for command in (d_list, d_add, d_edit, d_remove):
+        command.add_argument("--docs", help="文档目录（默认用索引记录的目录）")
+        command.add_argument("--index", help="索引目录")
+    for command in (d_add, d_edit, d_remove):
+        command.add_argument("--no-index", action="store_true", help="只改文件，不重建索引")
+    p_docs.set_defaults(func=cmd_docs)
 
     p_export = sub.add_parser("feedback-export", help="把用户反馈导出为 CSV")
     p_export.add_argument("--output", default="feedback.csv")

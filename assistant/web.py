@@ -207,7 +207,7 @@ class AppState:
 
 
 def answer_request(state: AppState, limiter: RateLimiter, question, client: str, source: str, top_k: int = 5,
-                   history=None):
+                   history=None, filters=None):
     """The one way a question is answered, from the chat, the widget, the Gradio API and
     POST /api/ask: rate limit → ready → ask → error, always an `Answer` (its mode says
     which), logged by one rule (the history is never logged)."""
@@ -219,7 +219,7 @@ def answer_request(state: AppState, limiter: RateLimiter, question, client: str,
     if not state.ready:
         return Answer.refusal(clean_question(question), NOT_READY.format(progress=state.status_text()), "not_ready")
     try:
-        answer = state.assistant.ask(question, top_k=top_k, history=history)
+        answer = state.assistant.ask(question, top_k=top_k, history=history, filters=filters)
     except Exception:  # one failing question must not take the chat or the caller down
         log.exception("answer failed (%s)", source)
         return Answer.refusal(clean_question(question), ANSWER_FAILED, "error")
@@ -257,12 +257,22 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
 
     from .render import answer_html, suggestions_for
 
-    def respond(question, history, answers, request: gr.Request):
+    def respond(question, history, answers, doc_ids=None, issuer="", date_from="", date_to="",
+                request: gr.Request = None):
+        from .scope import FilterError, Filters
+
         history = list(history or [])
         answers = list(answers or [])
         question = (question or "").strip()
         if not question:
             return gr.update(), history, answers, *_suggestion_updates([])
+        try:  # the 限定范围 control (main chat only)
+            filters = Filters.parse({"doc_ids": list(doc_ids or []), "issuer": (issuer or "").strip(),
+                                     "date_from": (date_from or "").strip(), "date_to": (date_to or "").strip()})
+        except FilterError as exc:
+            history += [{"role": "user", "content": html.escape(question)},
+                        {"role": "assistant", "content": html.escape(f"限定范围有误：{exc}")}]
+            return gr.update(), history, answers + [None], *_suggestion_updates([])
         # The conversation so far, as plain text: each answered turn's question and answer.
         conversation = [message for record in answers if record
                         for message in ({"role": "user", "content": record["question"]},
@@ -270,7 +280,7 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
         # The chat renders markdown/HTML: show what was typed as text, never as markup.
         history.append({"role": "user", "content": html.escape(question)})
         answer = answer_request(state, limiter, question, _client_id(request), "widget" if widget else "chat",
-                                history=conversation)
+                                history=conversation, filters=filters)
         if answer.mode in HTTP_STATUS:  # refused, not answered: nothing to rate or follow up
             reply, record, suggestions = html.escape(answer.answer), None, []
         else:
@@ -322,12 +332,14 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
         with gr.Row():
             follow = [gr.Button(visible=False, size="sm", elem_classes=["follow-up"]) for _ in range(3)]
             reset = gr.Button("新对话", size="sm", elem_id="new-conversation")
+        scope = [] if widget else _scope_controls(gr, state)
         gr.Examples(examples=EXAMPLES if not widget else EXAMPLES[:3], inputs=box, label="示例问题")
         outputs = [box, chatbot, answers, *follow]
-        box.submit(respond, [box, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
-        send.click(respond, [box, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
+        box.submit(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=4, api_visibility="private")
+        send.click(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=4, api_visibility="private")
         for button in follow:
-            button.click(respond, [button, chatbot, answers], outputs, concurrency_limit=4, api_visibility="private")
+            button.click(respond, [button, chatbot, answers, *scope], outputs, concurrency_limit=4,
+                         api_visibility="private")
         chatbot.like(on_like, [answers], None, api_visibility="private")
         # A new conversation: no earlier turn is read with the next question.
         reset.click(lambda: ([], [], "", *_suggestion_updates([])), None, [chatbot, answers, box, *follow],
@@ -335,22 +347,47 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
         if not widget:
             _staff_tabs(gr, state)
 
-        def ask_api(question: str, history: list | None = None, request: gr.Request = None) -> dict:
+        def ask_api(question: str, history: list | None = None, filters: dict | None = None,
+                    request: gr.Request = None) -> dict:
             """The same JSON as POST /api/ask (history: the earlier turns as OpenAI-style
-            messages), for gradio_client; the same per-client rate limit."""
+            messages; filters: doc_ids / issuer / date_from / date_to), for gradio_client;
+            the same per-client rate limit."""
             from .conversation import HistoryError, history_questions
+            from .scope import FilterError, Filters
 
             try:
                 history_questions(history)
-            except HistoryError as exc:
+                parsed = Filters.parse(filters)
+            except (HistoryError, FilterError) as exc:
                 return {"question": question, "found": False, "answer": str(exc), "citations": [],
                         "latency_ms": 0.0, "mode": "error", "error": str(exc)}
             return answer_request(state, limiter, question, _client_id(request), "gradio-api",
-                                  history=history).to_dict()
+                                  history=history, filters=parsed).to_dict()
 
         if not widget:
             gr.api(ask_api, api_name="ask", concurrency_limit=4)
     return blocks
+
+
+def _scope_controls(gr, state: AppState) -> list:
+    """The collapsed 限定范围 control: restrict questions to documents, an issuer, a date range."""
+    with gr.Accordion("限定范围", open=False, elem_id="scope-panel"):
+        documents = gr.Dropdown(label="只在这些文件中查找（不选为全部）", choices=[], multiselect=True,
+                                elem_id="scope-documents")
+        with gr.Row():
+            issuer = gr.Textbox(label="发文机关包含", placeholder="如 国家知识产权局", max_length=60,
+                                elem_id="scope-issuer")
+            date_from = gr.Textbox(label="发文日期从", placeholder="YYYY-MM-DD", max_length=10, elem_id="scope-from")
+            date_to = gr.Textbox(label="发文日期到", placeholder="YYYY-MM-DD", max_length=10, elem_id="scope-to")
+
+    def choices():
+        if not state.ready:
+            return gr.update(choices=[])
+        return gr.update(choices=[(d.meta.short_title or d.meta.title, d.doc_id)
+                                  for d in state.assistant.index.documents.values()])
+
+    documents.focus(choices, None, documents, api_visibility="private", queue=False)
+    return [documents, issuer, date_from, date_to]
 
 
 def _staff_tabs(gr, state: AppState) -> None:
@@ -464,16 +501,19 @@ def create_app(settings: Settings | None = None, assistant=None):
             return error("top_k 必须是 1 到 20 的整数", 400)
         from .conversation import HistoryError, history_questions
 
+        from .scope import FilterError, Filters
+
         history = payload.get("history")
         try:
             history_questions(history)
-        except HistoryError as exc:
+            filters = Filters.parse(payload.get("filters"))
+        except (HistoryError, FilterError) as exc:
             return error(str(exc), 400)
         import anyio
 
         client = _client_id(request)
         answer = await anyio.to_thread.run_sync(
-            lambda: answer_request(state, limiter, payload["question"], client, "api", top_k, history))
+            lambda: answer_request(state, limiter, payload["question"], client, "api", top_k, history, filters))
         status = HTTP_STATUS.get(answer.mode, 200)
         body = answer.to_dict()
         if status != 200:

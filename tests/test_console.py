@@ -287,3 +287,13 @@ def test_two_uploads_at_once_both_land(console, invented_docs):
     wait_reindexed(console)
     assert {"甲件.txt", "乙件.txt"} <= {r["doc_id"] for r in console.get(
         "/api/admin/documents", headers={"Authorization": f"Bearer {TOKEN}"}).json()["documents"] if r["chunks"]}
+
+
+def test_api_filters_restrict_answers_and_bad_filters_get_400(console):
+    scoped = console.post("/api/ask", json={"question": "示例窗口办理时间", "filters": {"doc_ids": ["b.txt"]}}).json()
+    assert all(c["doc_id"] == "b.txt" for c in scoped["citations"])
+    nothing = console.post("/api/ask", json={"question": "示例窗口办理时间", "filters": {"issuer": "不存在的局"}})
+    assert nothing.status_code == 200 and nothing.json()["mode"] == "no_documents" and not nothing.json()["found"]
+    for bad in ({"date_to": "明天"}, {"colour": 1}, "b.txt"):
+        response = console.post("/api/ask", json={"question": "示例窗口办理时间", "filters": bad})
+        assert response.status_code == 400 and response.json()["error"]
