@@ -101,9 +101,10 @@ input[type=text],input[type=date],input[type=password],select,textarea{width:100
 button{padding:6px 12px;border-radius:6px;border:1px solid #d0d7de;background:#f6f8fa;cursor:pointer}
 button.primary{background:#1f883d;color:#fff;border-color:#1f883d}button.danger{color:#cf222e}
 .notice{padding:8px 12px;border-radius:6px;margin-bottom:12px}.ok{background:#dafbe1}.bad{background:#ffebe9}
-.badge{padding:1px 6px;border-radius:10px;font-size:.85em;background:#ddf4ff}.badge.amended{background:#fff8c5}.badge.repealed{background:#ffebe9}
+.badge{white-space:nowrap;padding:1px 6px;border-radius:10px;font-size:.85em;background:#ddf4ff}.badge.amended{background:#fff8c5}.badge.repealed{background:#ffebe9}
 .muted{color:#57606a;font-size:.9em}
 progress{width:280px}
+.scroll{overflow-x:auto}
 @media (max-width:700px){th:nth-child(3),td:nth-child(3),th:nth-child(7),td:nth-child(7){display:none}}
 """
 
@@ -141,7 +142,6 @@ def metadata_fields(values: dict | None = None) -> str:
             + f'<div><label for="validity">效力状态</label><select id="validity" name="validity">{options}</select></div>'
             + field("effective_date", "施行日期", "date")
             + field("amended_by", "修改或废止它的文件", hint="文号或标题，多个用逗号分隔")
-            + f'<div><label for="amended_by">&nbsp;</label></div>'
             + '</div><label for="status">效力说明（显示给用户）</label>'
             + f'<textarea id="status" name="status" rows="2">{_e(values.get("status", ""))}</textarea>')
 
@@ -307,9 +307,9 @@ def register_console(app, state, settings, actions: StaffActions, questions: Que
                 f'role="status">读取中…</div>'
                 f'<form class="inline" method="post" action="{base_of(request)}/reindex">{{csrf_field}}'
                 f'<button type="submit" id="reindex">立即重建索引</button></form></section>'
-                f'<section><h2>文件（{len(rows)}）</h2><table id="documents"><thead><tr><th>标题</th><th>发文机关</th>'
+                f'<section><h2>文件（{len(rows)}）</h2><div class="scroll"><table id="documents"><thead><tr><th>标题</th><th>发文机关</th>'
                 f'<th>文号</th><th>日期</th><th>状态</th><th>片段数</th><th>最近索引</th></tr></thead>'
-                f'<tbody>{table}</tbody></table></section>'
+                f'<tbody>{table}</tbody></table></div></section>'
                 f'<section><h2>上传新文件</h2><p class="muted">支持 {"、".join(sorted(SUPPORTED_SUFFIXES))}，'
                 f'单个文件不超过 {MAX_FILE_BYTES // 1_000_000} MB。上传后自动重建索引，完成前问答仍使用旧索引。</p>'
                 f'<form method="post" action="{base_of(request)}/upload" enctype="multipart/form-data" id="upload-form">'
@@ -445,7 +445,7 @@ def register_console(app, state, settings, actions: StaffActions, questions: Que
                 f'<a href="{base_of(request)}/questions.xlsx?{_e(query)}" id="export-xlsx">导出 Excel</a></p></form>'
                 f'<p class="muted">“添加词语”把用户的说法对应到文件里的政策用语（如 押给银行 → 质押），'
                 f'或把一个政策用语加入分词词典；下次重建索引后生效。</p></section>'
-                f'<section><table id="questions"><thead><tr><th>问题</th><th>次数</th><th>最近一次</th><th>类型</th>'
+                f'<section class="scroll"><table id="questions"><thead><tr><th>问题</th><th>次数</th><th>最近一次</th><th>类型</th>'
                 f'<th>处理</th></tr></thead><tbody>{rows or "<tr><td colspan=5>暂无记录</td></tr>"}</tbody></table>'
                 f'</section>{REASK_SCRIPT}')
         return render(request, "未解答问题", body)

@@ -181,9 +181,13 @@ class AppState:
 
     def reindex_status(self) -> dict:
         done, total, what = self.reindex_progress
+        summary = self.reindex_summary
+        if not summary and self.ready:
+            counts = self.assistant.index.manifest["counts"]
+            summary = f"{counts['documents']} 个文件，{counts['chunks']} 个片段"
         return {"running": self.reindex_running, "queued": self.reindex_queued, "stage": what,
                 "done": done, "total": total, "error": self.reindex_error, "finished": self.reindex_finished,
-                "summary": self.reindex_summary, "ready": self.ready}
+                "summary": summary, "ready": self.ready}
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         self.progress = (done, total, what)
