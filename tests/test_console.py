@@ -297,3 +297,23 @@ def test_api_filters_restrict_answers_and_bad_filters_get_400(console):
     for bad in ({"date_to": "明天"}, {"colour": 1}, "b.txt"):
         response = console.post("/api/ask", json={"question": "示例窗口办理时间", "filters": bad})
         assert response.status_code == 400 and response.json()["error"]
+
+
+def test_a_staff_term_takes_effect_with_the_next_reindex(console, invented_docs):
+    csrf = sign_in(console)
+    console.post("/admin/terms", data={"csrf": csrf, "everyday": "开个窗", "policy": "示例窗口"})
+    assert "示例窗口" not in console.app_state.assistant.searcher.parse("开个窗要多久").tokens
+    console.post("/admin/reindex", data={"csrf": csrf})
+    wait_reindexed(console)
+    tokens = console.app_state.assistant.searcher.parse("开个窗要多久").tokens
+    assert "示例窗口" in tokens or {"示例", "窗口"} <= set(tokens)
+
+
+def test_token_api_replaces_a_file(console, invented_docs):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    response = console.post("/api/admin/documents", data={"replace": "1", "issuer": "测试三局"},
+                            files={"file": ("a.txt", NEW_DOC)}, headers=auth)
+    assert response.status_code == 202 and (invented_docs / "a.txt").read_bytes() == NEW_DOC
+    missing = console.post("/api/admin/documents", data={"replace": "1"}, files={"file": ("zz.txt", NEW_DOC)},
+                           headers=auth)
+    assert missing.status_code == 404
