@@ -184,6 +184,9 @@ def test_a_reindex_asked_for_while_one_runs_is_queued_not_lost(console, invented
     assert state.request_reindex() == "started"
     assert state.request_reindex() == "queued"
     assert state.request_reindex() == "queued"  # several asks while running: one more run
+    # While the new index is being built, the old one answers.
+    assert console.post("/api/ask", json={"question": "示例窗口办理时间"}).json()["found"]
+    assert state.reindex_running
     gate.set()
     deadline = time.time() + 30
     while state.reindex_running and time.time() < deadline:

@@ -138,3 +138,17 @@ def test_unanswered_list_shows_a_fresh_question_and_exports(console_app, page):
     assert download.value.suggested_filename.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     assert any(row[0].value == question for row in sheet.iter_rows(min_row=2))
+
+
+def test_the_chat_scope_control_restricts_and_says_when_nothing_matches(console_app, page):
+    page.goto(console_app["url"] + "/")
+    page.wait_for_selector("#question textarea", timeout=60000)
+    page.click("#scope-panel button, #scope-panel .label-wrap")
+    page.fill("#scope-issuer textarea, #scope-issuer input", "不存在的机关")
+    ask(page, "专利费用减缴备案审核要多久")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('没有符合限定范围的文件')",
+                           timeout=60000)
+    page.fill("#scope-issuer textarea, #scope-issuer input", "国家知识产权局")
+    ask(page, "专利开放许可的年费有优惠吗")
+    citation = page.wait_for_selector("details.citation", timeout=60000)
+    assert "国家知识产权局" in citation.inner_text()
