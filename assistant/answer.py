@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from .chunking import Chunk
 from .document_facts import DocumentFact
 from .gate import load_gate
+from .highlight import find_highlight
 from .query import Query
 from .search import Hit, SearchResult
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
@@ -61,6 +62,8 @@ class Citation:
     start: int = 0  # passage offsets in the document
     end: int = 0
     quote_spans: list = field(default_factory=list)  # quote sentence offsets within the passage
+    short_title: str = ""
+    highlight: list | None = None  # [start, end) of the clause in `quote` that answers (highlight.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,6 +77,7 @@ class AnswerPart:
     citation: int | None = None
     prefix: str = ""
     note: str = ""
+    highlight: tuple[int, int] | None = None  # the clause of `text` that answers, shown bold
 
     def plain(self) -> str:
         marker = f"[{self.citation}]" if self.citation is not None else ""
@@ -221,12 +225,17 @@ def _answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     for n, (hit, sentence_ids) in enumerate(ordered, start=1):
         citation = make_citation(n, hit, sorted(sentence_ids), documents)
         text = citation.quote
+        mark = find_highlight(query, text)
+        citation.highlight = list(mark) if mark else None
         if intent.wants_wording and intent.wants_full_name:
             title = first_title(text)
             if title:
                 text = f"全称为{title}。原文：{text}"
         date = f"（{citation.date}）" if several_documents and citation.date else ""
-        parts.append(AnswerPart(text, n, prefix=date, note=amended_note(citation)))
+        if mark and text != citation.quote:
+            shift = len(text) - len(citation.quote)
+            mark = (mark[0] + shift, mark[1] + shift)
+        parts.append(AnswerPart(text, n, prefix=date, note=amended_note(citation), highlight=mark))
         citations.append(citation)
     return Answer.from_parts(query.text, parts, citations, "wording" if intent.wants_wording else "answer")
 
@@ -314,6 +323,7 @@ def make_citation(n: int, hit: Hit, sentence_ids: list[int], documents: dict[str
         n=n, doc_id=chunk.doc_id, title=meta.title, section=chunk.section_path, date=meta.date,
         quote=quote, passage=chunk.text, score=round(hit.score, 4), issuer=meta.issuer,
         status=meta.status, amended=meta.amended, validity=meta.validity, amended_by=list(meta.amended_by),
+        short_title=meta.short_title or meta.title,
         start=chunk.start, end=chunk.end,
         quote_spans=[[s - chunk.start, e - chunk.start] for s, e in spans],
     )

@@ -11,8 +11,19 @@ from .chunking import PATH_SEPARATOR
 
 
 def part_html(part: AnswerPart) -> str:
-    marker = f'<sup class="cite-ref">[{part.citation}]</sup>' if part.citation is not None else ""
-    return f"<p>{escape(part.prefix)}{escape(part.text)}{marker}{escape(part.note)}</p>"
+    """One line of the answer: the quote with the clause that answers in bold, its [n] marker
+    (a link that opens and scrolls to source n) and any validity note."""
+    marker = (f'<a class="cite-ref" href="#" data-cite="{part.citation}" title="查看出处 {part.citation}">'
+              f'[{part.citation}]</a>' if part.citation is not None else "")
+    text = part.text
+    if part.highlight:
+        start, end = part.highlight
+        body = (f'{escape(text[:start])}<strong class="fact">{escape(text[start:end])}</strong>'
+                f'{escape(text[end:])}')
+    else:
+        body = escape(text)
+    note = f'<span class="validity-note">{escape(part.note)}</span>' if part.note else ""
+    return f"<p>{escape(part.prefix)}{body}{marker}{note}</p>"
 
 
 def answer_html(answer: Answer) -> str:
@@ -39,32 +50,69 @@ def highlighted_passage(passage: str, spans) -> str:
     return "".join(out)
 
 
+VALIDITY_BADGES = {"amended": ("amended", "已修改"), "repealed": ("repealed", "已废止")}
+
+
 def citation_html(c) -> str:
-    amended = '<span class="amended">⚠ 已被修改</span>' if c.amended else ""
+    """One line per source (short title · section · date, a badge when amended or repealed);
+    the full record and the passage open on click."""
+    validity = getattr(c, "validity", "amended" if c.amended else "effective")
+    badge = ""
+    if validity in VALIDITY_BADGES:
+        css, label = VALIDITY_BADGES[validity]
+        badge = f' <span class="badge {css}">{label}</span>'
+    section = c.section.split(PATH_SEPARATOR)[-1] if c.section else ""
+    line = " · ".join(escape(x) for x in (getattr(c, "short_title", "") or c.title, section, c.date) if x)
     meta = [f"<b>文件</b>：{escape(c.title)}", f"<b>章节</b>：{escape(c.section)}",
             f"<b>日期</b>：{escape(c.date or '未注明')}", f"<b>发布机关</b>：{escape(c.issuer or '未注明')}"]
     if c.status:
         meta.append(f"<b>状态</b>：{escape(c.status)}")
     meta.append(f"<b>相关度</b>：{c.score:.4f}")
-    return (f'<details class="citation" data-n="{c.n}"><summary>[{c.n}] {escape(c.title)} · '
-            f'{escape(c.section)} {amended}</summary>'
+    return (f'<details class="citation" data-n="{c.n}"><summary>[{c.n}] {line}{badge}</summary>'
             f'<div class="citation-meta">{"<br>".join(meta)}</div>'
             f'<blockquote class="passage">{highlighted_passage(c.passage, c.quote_spans)}</blockquote></details>')
 
 
 def lookup_html(phrase: str, matches) -> str:
+    """Hits grouped by document, the title once per document."""
     if not matches:
         return f"<p>没有找到“{escape(phrase)}”。</p>"
-    exact = [m for m in matches if m.exact]
-    near = [m for m in matches if not m.exact]
-    parts = [f"<p>原文出处 {len(exact)} 处，相近内容 {len(near)} 处。</p>"]
-    for label, group in (("原文", exact), ("相近", near)):
+    exact = sum(1 for m in matches if m.exact)
+    parts = [f"<p>原文出处 {exact} 处，相近内容 {len(matches) - exact} 处。</p>"]
+    by_document: dict[str, list] = {}
+    for m in matches:
+        by_document.setdefault(m.title, []).append(m)
+    for title, group in by_document.items():
+        parts.append(f'<div class="lookup-document"><h4>{escape(title)}</h4>')
         for m in group:
             text = (escape(m.text[:m.match_start]) + f"<mark>{escape(m.text[m.match_start:m.match_end])}</mark>"
                     + escape(m.text[m.match_end:])) if m.exact else escape(m.text)
-            parts.append(f'<div class="lookup-hit"><div class="lookup-head">[{label}] {escape(m.title)} › '
-                         f'{escape(m.section)}</div><blockquote>{text}</blockquote></div>')
+            label = "原文" if m.exact else "相近"
+            parts.append(f'<div class="lookup-hit"><div class="lookup-head">[{label}] {escape(m.section)}</div>'
+                         f'<blockquote>{text}</blockquote></div>')
+        parts.append("</div>")
     return "".join(parts)
+
+
+_ARTICLE_LABEL = re.compile(r"^第[一二三四五六七八九十百零\d]+条$")
+_TITLE_SENTENCE = re.compile(r"[^\n。！？!?]*[。！？!?]?")
+MAX_TITLE_CHARS = 40  # a longer first sentence is content ("一、…收费标准为每件200元。"), not a title
+
+
+def split_heading(label: str, text: str) -> tuple[str, str]:
+    """(the section's title, the text below it) for a passage starting with its heading.
+    The title is the heading's whole sentence (section labels are cut at 40 characters), so
+    the body does not repeat it."""
+    if not label or not text.startswith(label):
+        return label, text
+    if _ARTICLE_LABEL.match(label):
+        return label, text[len(label):].lstrip("\u3000 ")
+    sentence = _TITLE_SENTENCE.match(text).group(0)
+    if len(sentence) <= MAX_TITLE_CHARS:
+        return sentence.rstrip("。！？!?"), text[len(sentence):].lstrip()
+    # Content that starts with its item number: the number is the heading, the text stays whole.
+    number = _ENUMERATOR.match(text)
+    return (number.group(0).strip(), text[number.end():]) if number else ("", text)
 
 
 def document_html(document, sections: list[tuple[str, str]]) -> str:
@@ -83,17 +131,51 @@ def document_html(document, sections: list[tuple[str, str]]) -> str:
     previous = None
     for section, text in sections:
         if section != previous:
-            body.append(f'<h4 class="section-path">{escape(section)}</h4>')
+            title, text = split_heading(section.split(PATH_SEPARATOR)[-1], text)
+            depth = min(section.count(PATH_SEPARATOR) + 4, 6)
+            if title:
+                body.append(f'<h{depth} class="section-title">{escape(title)}</h{depth}>')
             previous = section
-        body.append(f"<p>{escape(text)}</p>".replace("\n", "<br>"))
+        if text.strip():
+            body.append(f"<p>{escape(text)}</p>".replace("\n", "<br>"))
     return "".join(head) + "".join(body)
 
 
+# A section label's enumerator: "一、", "(二十二)", "第三条", "六是".
+_ENUMERATOR = re.compile(r"^(?:[（(][一二三四五六七八九十百\d]+[）)]|[一二三四五六七八九十百\d]+[、.．]|"
+                         r"第[一二三四五六七八九十百\d]+[条章节部分]|[一二三四五六七八九十]+是)\s*")
+# A label ending in one of these was cut mid-phrase by the heading's length limit.
+_CUT_ENDINGS = ("的", "和", "与", "及", "等", "有关", "关于", "对", "将", "为", "由", "在", "从", "把", "以", "或", "、")
+_PAIRS = (("《", "》"), ("（", "）"), ("(", ")"), ("“", "”"), ("〈", "〉"), ("<", ">"))
+MIN_TOPIC_CHARS, MAX_TOPIC_CHARS = 6, 26
+
+
+def suggestion_topic(label: str, heading_line: str) -> str | None:
+    """A section title cleaned for a suggestion, or None when it is not a whole phrase:
+    `heading_line` is the heading's full line in the document (a label cut from it at the
+    length limit is not whole)."""
+    topic = _ENUMERATOR.sub("", label).strip()
+    if not (MIN_TOPIC_CHARS <= len(topic) <= MAX_TOPIC_CHARS):
+        return None
+    rest = heading_line.strip()[len(label):].lstrip()
+    if rest and not rest[0] in "，,。；;：:！？!?":
+        return None  # the label stops mid-phrase: the heading goes on
+    if topic.endswith(_CUT_ENDINGS) or topic.startswith(("是", "经", "并", "和", "及")):
+        return None
+    if any(topic.count(a) != topic.count(b) for a, b in _PAIRS):
+        return None
+    return topic
+
+
 def suggestions_for(answer: Answer, index, limit: int = 3) -> list[str]:
-    """Follow-up questions from the sections next to what was cited."""
+    """Follow-up questions from the titles of the sections next to what was cited, cleaned;
+    none when no title makes a whole phrase."""
     if not answer.found or not answer.citations:
         return []
     cited = answer.citations[0]
+    document = index.documents.get(cited.doc_id)
+    if document is None:
+        return []
     parent = cited.section.split(PATH_SEPARATOR)[:-1]
     seen, out = {cited.section}, []
     for chunk in index.chunks:
@@ -102,10 +184,12 @@ def suggestions_for(answer: Answer, index, limit: int = 3) -> list[str]:
         if list(chunk.section[:-1]) != parent:
             continue
         seen.add(chunk.section_path)
-        label = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?|^[一二三四五六七八九十]+是|^第[一二三四五六七八九十\d]+条", "",
-                       chunk.section[-1]).strip()
-        if len(label) >= 4:
-            out.append(f"{label}的具体内容是什么？")
+        label = chunk.section[-1]
+        at = document.text.find(label)
+        line = document.text[at:document.text.find("\n", at) if "\n" in document.text[at:] else None] if at >= 0 else ""
+        topic = suggestion_topic(label, line)
+        if topic:
+            out.append(f"“{topic}”具体有哪些内容？")
         if len(out) >= limit:
             break
     return out
