@@ -63,13 +63,13 @@ def citation_html(c) -> str:
         badge = f' <span class="badge {css}">{label}</span>'
     section = c.section.split(PATH_SEPARATOR)[-1] if c.section else ""
     line = " · ".join(escape(x) for x in (getattr(c, "short_title", "") or c.title, section, c.date) if x)
-    meta = [f"<b>文件</b>：{escape(c.title)}", f"<b>章节</b>：{escape(c.section)}",
-            f"<b>日期</b>：{escape(c.date or '未注明')}", f"<b>发布机关</b>：{escape(c.issuer or '未注明')}"]
-    if c.status:
-        meta.append(f"<b>状态</b>：{escape(c.status)}")
-    meta.append(f"<b>相关度</b>：{c.score:.4f}")
+    # The record in two short lines, so an opened source does not push the answer away.
+    record = " · ".join(escape(x) for x in (c.title, c.issuer or "发布机关未注明", c.date or "日期未注明") if x)
+    where = f"<b>章节</b>：{escape(c.section)}"
+    status = f"<br><b>状态</b>：{escape(c.status)}" if c.status else ""
     return (f'<details class="citation" data-n="{c.n}"><summary>[{c.n}] {line}{badge}</summary>'
-            f'<div class="citation-meta">{"<br>".join(meta)}</div>'
+            f'<div class="citation-meta">{record}<br>{where}{status}'
+            f'<span class="score"> · 相关度 {c.score:.4f}</span></div>'
             f'<blockquote class="passage">{highlighted_passage(c.passage, c.quote_spans)}</blockquote></details>')
 
 
@@ -115,7 +115,9 @@ def split_heading(label: str, text: str) -> tuple[str, str]:
     return (number.group(0).strip(), text[number.end():]) if number else ("", text)
 
 
-def document_html(document, sections: list[tuple[str, str]]) -> str:
+def document_html(document, sections: list[tuple[str, str, int]]) -> str:
+    """The reader: metadata, then each section's title and text. Every passage carries the
+    anchor `at-<offset>` (a citation's `start`), so a source can link to its place."""
     meta = document.meta
     head = [f"<h3>{escape(meta.title)}</h3>",
             f"<p><b>发布机关</b>：{escape(meta.issuer or '未注明')}　<b>文号</b>：{escape(meta.doc_number or '无')}"
@@ -129,15 +131,17 @@ def document_html(document, sections: list[tuple[str, str]]) -> str:
         head.append(f"<details><summary>整理后的事实（原文抽取时丢失了部分字符）</summary><ul>{items}</ul></details>")
     body = []
     previous = None
-    for section, text in sections:
+    for section, text, start in sections:
+        anchor = f' id="at-{start}"'
         if section != previous:
             title, text = split_heading(section.split(PATH_SEPARATOR)[-1], text)
             depth = min(section.count(PATH_SEPARATOR) + 4, 6)
             if title:
-                body.append(f'<h{depth} class="section-title">{escape(title)}</h{depth}>')
+                body.append(f'<h{depth} class="section-title"{anchor}>{escape(title)}</h{depth}>')
+                anchor = ""
             previous = section
-        if text.strip():
-            body.append(f"<p>{escape(text)}</p>".replace("\n", "<br>"))
+        if text.strip() or anchor:
+            body.append(f"<p{anchor}>{escape(text)}</p>".replace("\n", "<br>"))
     return "".join(head) + "".join(body)
 
 

@@ -253,9 +253,9 @@ class Assistant:
         return matches
 
     # ------------------------------------------------------------ documents
-    def document_sections(self, doc_id: str) -> list[tuple[str, str]]:
-        """(section path, verbatim text) of each chunk of a document, in order."""
-        return [(c.section_path, c.text) for c in self.index.chunks if c.doc_id == doc_id]
+    def document_sections(self, doc_id: str) -> list[tuple[str, str, int]]:
+        """(section path, verbatim text, start offset) of each chunk of a document, in order."""
+        return [(c.section_path, c.text, c.start) for c in self.index.chunks if c.doc_id == doc_id]
 
 
 def ensure_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAULT_MAX_CHARS,

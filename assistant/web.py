@@ -39,6 +39,8 @@ EXAMPLES = [
     "企业申请专利费用减缴要满足什么条件？",
     "专利开放许可的年费有优惠吗？",
 ]
+# Short enough to fit the portal's 420-px widget on one line each.
+WIDGET_EXAMPLES = ["减缴备案审核要多久？", "质押融资怎么支持？", "开放许可年费有优惠吗？"]
 NOT_READY = "索引正在准备中（{progress}），请稍候再问。"
 RATE_LIMITED = "提问太频繁了，请稍等一分钟再试。"
 ANSWER_FAILED = "抱歉，这个问题处理时出错了，请换个问法再试。"
@@ -55,7 +57,46 @@ footer {display: none !important;}
 .related {margin-top: 6px;}
 .resolved {color: #57606a; font-size: 0.9em; margin-bottom: 4px;}
 .related > summary {cursor: pointer; color: #57606a;}
+/* Fact first: the clause that answers, bold in the quote. */
+strong.fact {font-weight: 700; background: #fff3a3;}
+.validity-note {color: #b35900;}
+/* Compact sources: one line each, the record opens on click and scrolls inside itself,
+   so the answer stays in view. */
+.citation {padding: 2px 8px; margin: 4px 0; font-size: 0.9em;}
+.citation > summary {font-weight: 500; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.citation[open] > summary {white-space: normal;}
+.citation-meta {font-size: 0.9em; color: #57606a;}
+.citation blockquote {max-height: 9em; overflow-y: auto;}
+@media (max-width: 480px) {.citation blockquote {max-height: 6em;} .citation-meta .score {display: none;}}
+.badge {white-space: nowrap; padding: 0 6px; border-radius: 10px; font-size: 0.85em; background: #fff8c5;}
+.badge.repealed {background: #ffebe9;}
+a.cite-ref {text-decoration: none; font-size: 0.85em; vertical-align: super;}
+/* Gradio's floating scroll-to-bottom arrow sat over the text. */
+#chat .scroll-down-button-container {display: none !important;}
+/* Examples wrap into a short scrollable block instead of being cut off. */
+#examples .gallery {display: flex; flex-wrap: wrap; gap: 6px; max-height: 5.5em; overflow-y: auto;}
+#examples .gallery-item {max-width: 100%;}
+#examples .gallery-item .gallery {white-space: normal !important;}
 """
+# Clicking [n] in an answer opens source n of that answer and scrolls it into view. (The
+# chat's sanitizer keeps the link but drops data attributes, so n is read from its text.)
+HEAD = """<script>
+document.addEventListener("click", function (event) {
+  var ref = event.target.closest ? event.target.closest("a.cite-ref") : null;
+  if (!ref) return;
+  event.preventDefault();
+  var n = (ref.textContent.match(/\d+/) || [""])[0];
+  var message = ref.closest(".message") || ref.closest(".message-row") || document;
+  var source = message.querySelector('details.citation[data-n="' + n + '"]');
+  if (!source) {
+    var all = message.querySelectorAll("details.citation");
+    source = all[Number(n) - 1];
+  }
+  if (!source) return;
+  source.open = true;
+  source.scrollIntoView({block: "nearest"});
+});
+</script>"""
 
 
 class RateLimiter:
@@ -321,23 +362,38 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
     with gr.Blocks(title="知识产权政策问答", analytics_enabled=False) as blocks:
         if not widget:
             gr.Markdown("## 知识产权政策问答\n回答只摘录政策文件原文，并注明出处；文件未涉及的问题会如实说明。")
+        # The status line says what is happening while the index loads; once ready, the widget
+        # (a chat only) hides it.
         status = gr.Markdown(state.status_text(), elem_id="status")
         timer = gr.Timer(1.0, active=not state.ready)
-        timer.tick(lambda: (state.status_text(), gr.Timer(active=not state.ready and not state.error)),
+
+        def current_status():
+            visible = not (widget and state.ready)
+            return gr.update(value=state.status_text(), visible=visible), gr.Timer(active=not state.ready and not state.error)
+
+        blocks.load(current_status, outputs=[status, timer], show_progress="hidden", queue=False)
+        timer.tick(current_status,
                    outputs=[status, timer], show_progress="hidden", queue=False)
         answers = gr.State([])
-        chatbot = gr.Chatbot(label="对话", height=360 if widget else 520, elem_id="chat",
-                             placeholder="请在下方输入问题，例如：专利费用减缴备案审核要多久？",
+        # The chat's height follows the window (the widget's iframe or the page), leaving room
+        # for the question box and the examples; no floating label over the first line.
+        chatbot = gr.Chatbot(label="对话", show_label=False, elem_id="chat",
+                             height="calc(100vh - 250px)" if widget else "calc(100vh - 330px)",
+                             min_height=260 if widget else 360,
+                             placeholder="例如：专利费用减缴备案审核要多久？" if widget
+                             else "请在下方输入问题，例如：专利费用减缴备案审核要多久？",
                              buttons=["copy"], feedback_options=("Like", "Dislike"))
         with gr.Row():
-            box = gr.Textbox(placeholder="输入您的问题，按回车发送", show_label=False, scale=8, elem_id="question",
+            box = gr.Textbox(placeholder="输入问题" if widget else "输入您的问题，按回车发送", show_label=False, scale=8,
+                             elem_id="question",
                              max_length=500)
             send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
         with gr.Row():
             follow = [gr.Button(visible=False, size="sm", elem_classes=["follow-up"]) for _ in range(3)]
             reset = gr.Button("新对话", size="sm", elem_id="new-conversation")
         scope = [] if widget else _scope_controls(gr, state)
-        gr.Examples(examples=EXAMPLES if not widget else EXAMPLES[:3], inputs=box, label="示例问题")
+        gr.Examples(examples=WIDGET_EXAMPLES if widget else EXAMPLES, inputs=box, label="示例问题",
+                    elem_id="examples")
         outputs = [box, chatbot, answers, *follow]
         box.submit(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=4, api_visibility="private")
         send.click(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=4, api_visibility="private")
@@ -524,6 +580,27 @@ def create_app(settings: Settings | None = None, assistant=None):
             body["error"] = answer.answer
         return JSONResponse(body, status_code=status)
 
+    @app.get("/document")
+    async def reader(id: str = ""):
+        """One document to read (plain page, linkable: the portal's sources point here, with
+        #at-<start> for a passage)."""
+        from fastapi.responses import HTMLResponse
+
+        from .render import document_html
+
+        if not state.ready:
+            return HTMLResponse(f"<p>{html.escape(NOT_READY.format(progress=state.status_text()))}</p>", 503)
+        document = state.assistant.index.documents.get(id)
+        if document is None:
+            return HTMLResponse("<p>没有这个文件。</p>", 404)
+        body = document_html(document, state.assistant.document_sections(id))
+        return HTMLResponse(
+            f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width,initial-scale=1"><title>{html.escape(document.meta.title)}</title>'
+            f'<style>body{{font-family:system-ui,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;'
+            f'max-width:860px;margin:0 auto;padding:16px;line-height:1.7}}:target{{background:#fff3a3}}</style>'
+            f'</head><body>{body}</body></html>')
+
     @app.get("/api/health")
     async def api_health():
         return {"ready": state.ready, "status": state.status_text(), "error": state.error or None}
@@ -545,10 +622,12 @@ def create_app(settings: Settings | None = None, assistant=None):
     theme = _theme()
     widget = build_chat_blocks(state, limiter, feedback, widget=True)
     widget.queue(default_concurrency_limit=4, max_size=64)
-    app = gr.mount_gradio_app(app, widget, path=WIDGET_PATH, footer_links=[], theme=theme, css=CSS, show_error=False)
+    app = gr.mount_gradio_app(app, widget, path=WIDGET_PATH, footer_links=[], theme=theme, css=CSS, head=HEAD,
+                              show_error=False)
     main = build_chat_blocks(state, limiter, feedback, widget=False)
     main.queue(default_concurrency_limit=4, max_size=128)
-    app = gr.mount_gradio_app(app, main, path="/", footer_links=["api"], theme=theme, css=CSS, show_error=False)
+    app = gr.mount_gradio_app(app, main, path="/", footer_links=["api"], theme=theme, css=CSS, head=HEAD,
+                              show_error=False)
     return app
 
 

@@ -178,3 +178,19 @@ def test_a_work_item_heading_is_quoted_with_the_sentence_below_it(shipped_assist
     answer = shipped_assistant.ask("2022年银企对接活动还搞吗")
     assert answer.found
     assert answer.citations[0].quote.startswith("(二十二)开展知识产权与创新大讲堂培训活动。组织开展线上线下银企对接活动")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, fact", [
+    ("专利费用减缴备案审核要多久", "5个工作日"),
+    ("纸件专利申请受理要几天", "1个工作日"),
+    ("专利权期限补偿请求费多少钱", "200元"),
+    ("专利开放许可实施期间年费减免多少", "15%"),
+    ("2021年全市有效发明专利有多少件", "4.34件"),
+])
+def test_the_highlight_marks_the_clause_stating_the_asked_fact(shipped_assistant, question, fact):
+    answer = shipped_assistant.ask(question)
+    marked = [c.quote[c.highlight[0]:c.highlight[1]] for c in answer.citations if c.highlight]
+    assert marked and fact in marked[0], (question, marked)
+    assert len(marked[0]) < len(answer.citations[0].quote)  # a clause, not the whole quote
+    assert answer.to_dict()["citations"][0]["highlight"] == answer.citations[0].highlight
