@@ -34,6 +34,7 @@ SESSION_SECONDS = 8 * 3600
 SIGN_IN_FAILURES = 5  # per client within SIGN_IN_WINDOW seconds, then refused until it passes
 SIGN_IN_WINDOW = 15 * 60
 MAX_SESSIONS = 1000
+EXPIRED = "登录已过期或请求无效，请重新登录。"
 
 
 class Sessions:
@@ -327,14 +328,14 @@ def register_console(app, state, settings, actions: StaffActions, questions: Que
     @app.post("/admin/reindex")
     async def reindex(request: Request):
         if await checked_form(request) is None:
-            return sign_in_page(request, "登录已过期或请求无效，请重新登录。", 403)
+            return sign_in_page(request, EXPIRED, 403)
         return back(request, "", outcome_text(actions.reindex(client_of(request))))
 
     @app.post("/admin/upload")
     async def upload(request: Request):
         form = await checked_form(request, max_files=1)
         if form is None:
-            return sign_in_page(request, "登录已过期或请求无效，请重新登录。", 403)
+            return sign_in_page(request, EXPIRED, 403)
         try:
             name, data = await read_upload(form)
             outcome = actions.add(name, data, metadata_from_form(form), client_of(request))
@@ -370,42 +371,38 @@ def register_console(app, state, settings, actions: StaffActions, questions: Que
                 f'<button class="danger" type="submit" id="remove">删除该文件</button></form></section>')
         return render(request, row.title, body)
 
-    @app.post("/admin/metadata")
-    async def edit(request: Request):
-        form = await checked_form(request)
+    async def document_action(request: Request, act, done: str, failed: str, max_files: int = 0,
+                              back_to_document: bool = False):
+        """A checked form naming a document (`doc`), the action `act(form, doc)`, then back
+        to the list with what happened (or to where it failed, with why)."""
+        form = await checked_form(request, max_files=max_files)
         if form is None:
-            return sign_in_page(request, "登录已过期或请求无效，请重新登录。", 403)
+            return sign_in_page(request, EXPIRED, 403)
         doc = str(form.get("doc", ""))
         try:
-            outcome = actions.update(doc, metadata_from_form(form), client_of(request))
+            outcome = await act(form, doc)
         except LibraryError as exc:
-            return back(request, f"/document?doc={doc}", f"保存失败：{exc}", ok=False)
-        return back(request, "", f"已保存 {doc} 的元数据，{outcome_text(outcome)}")
+            return back(request, f"/document?doc={doc}" if back_to_document else "", f"{failed}：{exc}", ok=False)
+        return back(request, "", f"{done.format(doc=doc)}，{outcome_text(outcome)}")
+
+    @app.post("/admin/metadata")
+    async def edit(request: Request):
+        async def act(form, doc):
+            return actions.update(doc, metadata_from_form(form), client_of(request))
+        return await document_action(request, act, "已保存 {doc} 的元数据", "保存失败", back_to_document=True)
 
     @app.post("/admin/replace")
     async def replace_file(request: Request):
-        form = await checked_form(request, max_files=1)
-        if form is None:
-            return sign_in_page(request, "登录已过期或请求无效，请重新登录。", 403)
-        doc = str(form.get("doc", ""))
-        try:
+        async def act(form, doc):
             _, data = await read_upload(form)
-            outcome = actions.add(doc, data, {}, client_of(request), replace=True)
-        except LibraryError as exc:
-            return back(request, "", f"替换失败：{exc}", ok=False)
-        return back(request, "", f"已替换 {doc}，{outcome_text(outcome)}")
+            return actions.add(doc, data, {}, client_of(request), replace=True)
+        return await document_action(request, act, "已替换 {doc}", "替换失败", max_files=1)
 
     @app.post("/admin/remove")
     async def remove(request: Request):
-        form = await checked_form(request)
-        if form is None:
-            return sign_in_page(request, "登录已过期或请求无效，请重新登录。", 403)
-        doc = str(form.get("doc", ""))
-        try:
-            outcome = actions.remove(doc, client_of(request))
-        except LibraryError as exc:
-            return back(request, "", f"删除失败：{exc}", ok=False)
-        return back(request, "", f"已删除 {doc}，{outcome_text(outcome)}")
+        async def act(form, doc):
+            return actions.remove(doc, client_of(request))
+        return await document_action(request, act, "已删除 {doc}", "删除失败")
 
     # ------------------------------------------------------------ unanswered questions
     def grouped(request: Request):
@@ -475,7 +472,7 @@ def register_console(app, state, settings, actions: StaffActions, questions: Que
     async def add_term(request: Request):
         form = await checked_form(request)
         if form is None:
-            return sign_in_page(request, "登录已过期或请求无效，请重新登录。", 403)
+            return sign_in_page(request, EXPIRED, 403)
         try:
             actions.add_term(str(form.get("policy", "")), str(form.get("everyday", "")), client_of(request))
         except LibraryError as exc:

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.conftest import SHIPPED_DOCS, start_app, wait_ready
-from tests.test_web_browser import ARGS, CHROMIUM, ask
+from tests.test_web_browser import ask
 
 pytestmark = pytest.mark.slow
 TOKEN = "browser-console-token-0815"
@@ -38,14 +38,6 @@ def console_app(tmp_path_factory, live_app):
         process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

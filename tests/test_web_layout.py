@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.test_web_browser import ARGS, CHROMIUM, ask
+from tests.test_web_browser import ask
 
 pytestmark = pytest.mark.slow
 SIZES = {"desktop": ({"width": 1280, "height": 900}, "/"), "phone": ({"width": 390, "height": 844}, "/"),
@@ -38,14 +38,6 @@ IN_VIEW = """(selector) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.mark.parametrize("size", list(SIZES))
