@@ -6,6 +6,7 @@ missing, stale or was built with another encoder, then loads it.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +43,10 @@ class PhraseMatch:
 # when the wording does not say it is a follow-up.
 CONTEXT_MARGIN = 0.25
 NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its answer must mention
+# Nouns that name no topic ("有啥特别的地方", "哪方面"), question words tagged as nouns (哪几个)
+# and numbers: a follow-up's answer need not repeat them.
+GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块".split())
+_QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 
 
@@ -171,10 +176,14 @@ class Assistant:
         valid = []
         for reading in candidates:
             reply = self._answer(reading.text, top_k, filters)
-            if not reply.found or not self._mentions(reply, own_words, fragment, question, normalize(previous)):
+            if not reply.found:
                 continue
-            if reply.mode == "document" and not (fragment or asks_document_fact):
-                continue  # the previous question's "when was it issued" must not answer a new ask
+            if reply.mode == "document":
+                if not (fragment or asks_document_fact):
+                    continue  # the previous question's "when was it issued" must not answer a new ask
+                # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
+            elif not self._mentions(reply, own_words, fragment, question, normalize(previous)):
+                continue
             valid.append((reading, reply))
         if valid:
             reading, reply = max(valid, key=lambda pair: pair[1].confidence)
@@ -208,12 +217,18 @@ class Assistant:
 
         nouns = [w for w, weight in words if weight >= 1.0]
         if fragment and nouns:
+            # The fragment whole first: jieba may split a short everyday word ("实审费" →
+            # 实 / 审费) that the lexicon knows whole (→ 实质审查费).
+            whole = normalize(focus(question))
+            if any(alt in text for alt in alternatives(whole)):
+                return True
             return all(any(alt in text for alt in alternatives(w)) for w in nouns)
         coverage = self.searcher.coverage
         names = self.searcher.tokenizer.names(normalize(focus(question)))
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False
-        new_nouns = [(w, 1.0) for w in nouns if w not in previous_normalized]
+        new_nouns = [(w, 1.0) for w in nouns if w not in previous_normalized
+                     and w not in GENERIC_NOUNS and not _QUESTION_WORD.search(w) and not w.isdigit()]
         return not new_nouns or coverage.of_text(new_nouns, text) >= NEW_NOUN_COVERAGE
 
     # ------------------------------------------------------------ wording lookup
