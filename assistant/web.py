@@ -71,8 +71,9 @@ strong.fact {font-weight: 700; background: #fff3a3;}
 .badge {white-space: nowrap; padding: 0 6px; border-radius: 10px; font-size: 0.85em; background: #fff8c5;}
 .badge.repealed {background: #ffebe9;}
 a.cite-ref {text-decoration: none; font-size: 0.85em; vertical-align: super;}
-/* Gradio's floating scroll-to-bottom arrow sat over the text. */
-#chat .scroll-down-button-container {display: none !important;}
+/* Gradio's floating scroll-to-bottom arrow and clear (trash) button sat over the text; the
+   新对话 button clears the conversation instead. */
+#chat .scroll-down-button-container, #chat .top-panel {display: none !important;}
 /* Examples wrap into a short scrollable block instead of being cut off. */
 #examples .gallery {display: flex; flex-wrap: wrap; gap: 6px; max-height: 5.5em; overflow-y: auto;}
 #examples .gallery-item {max-width: 100%;}

@@ -11,12 +11,12 @@ pytestmark = pytest.mark.slow
 SIZES = {"desktop": ({"width": 1280, "height": 900}, "/"), "phone": ({"width": 390, "height": 844}, "/"),
          "widget": ({"width": 420, "height": 640}, "/widget/")}
 
-# Elements drawn over others (absolute, fixed or sticky) that overlap the answer's text box,
-# other than the answer's own content.
+# Elements drawn over others (absolute, fixed or sticky) that overlap a message's text box (the
+# question's or the answer's), other than the message's own content.
 OVERLAPS = """() => {
-  const message = [...document.querySelectorAll('#chat .bot .message, #chat .message.bot, #chat .bot')].pop();
-  const box = message.getBoundingClientRect();
   const out = [];
+  for (const message of document.querySelectorAll('#chat .message-row .message')) {
+  const box = message.getBoundingClientRect();
   for (const el of document.querySelectorAll('body *')) {
     if (message.contains(el) || el.contains(message)) continue;
     const style = getComputedStyle(el);
@@ -27,6 +27,7 @@ OVERLAPS = """() => {
     const overlap = Math.min(r.right, box.right) - Math.max(r.left, box.left) > 1 &&
                     Math.min(r.bottom, box.bottom) - Math.max(r.top, box.top) > 1;
     if (overlap) out.push(el.tagName + '.' + el.className + ' ' + (el.innerText || '').slice(0, 20));
+  }
   }
   return out;
 }"""
