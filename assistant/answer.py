@@ -37,6 +37,7 @@ AMENDED_BY_NOTE = "（该文件已被{by}修改，请以现行规定为准）"
 REPEALED_NOTE = "（已废止：该文件已失效{by}，仅供查阅，请以现行规定为准）"
 VALIDITY_ORDER = {"effective": 0, "amended": 1, "repealed": 2}  # in force first
 
+CALENDAR_KINDS = ("day", "year", "date")  # asked "when": a second quote must state a date too
 KIND_CHECK_TOP = 3  # the asked-for kind of fact must appear among this many best sentences
 MAX_SENTENCES = 2  # unless the question asks for a list or for wording
 MAX_LIST_SENTENCES = 3  # sentences of the best passage quoted for a list or wording question
@@ -249,6 +250,8 @@ def _runner_up(result: SearchResult, best: Candidate, candidates: list[Candidate
     if runner is None:
         return None
     kind = result.query.intent.kind
+    if kind and kind.name in CALENDAR_KINDS and not result.query.states_asked_kind(runner.text):
+        return None  # "哪天施行": a second quote without a date does not help answer
     if (kind and result.query.states_asked_kind(runner.text)
             and subject_coverage(result, runner, _title(documents, runner.hit.chunk)) < tuning.min_subject):
         return None  # a second number about something else would only mislead

@@ -56,6 +56,16 @@ def first_title(text: str) -> str | None:
     return titles[0] if titles else None
 
 
+RESTATES_SHARE = 0.8  # a sentence whose character pairs are nearly all the question's says nothing new
+
+
+def restates(sentence_grams: set[str], question_grams: frozenset[str]) -> bool:
+    """A sentence made of the question's own words ("专利收费减缴办法" for "专利收费减缴办法从哪天
+    开始施行"). In a document's opening lines (no section yet) that is its title, not an answer;
+    elsewhere it may be the answer itself (a list item "（四）复审费；" for "复审费可以减缴吗")."""
+    return len(sentence_grams) >= 2 and len(sentence_grams & question_grams) >= RESTATES_SHARE * len(sentence_grams)
+
+
 def is_heading(sentence: str, section: tuple[str, ...]) -> bool:
     """A sentence that is its section's title (starts with a section label and is little more)."""
     return any(label and sentence.startswith(label) and len(sentence) <= len(label) + 2 for label in section)
@@ -83,7 +93,7 @@ def score_sentences(query: Query, hits: list[Hit]) -> list[Candidate]:
             score += W_CUE
         if len(text) < TOO_SHORT_CHARS:
             score -= W_TOO_SHORT
-        if is_heading(text, hit.chunk.section):
+        if is_heading(text, hit.chunk.section) or (not hit.chunk.section and restates(grams, query.bigrams)):
             score -= W_HEADING  # a title restates the question; the answer is below it
         if intent.wants_full_name and has_title(text):
             score += W_CUE

@@ -194,3 +194,12 @@ def test_the_highlight_marks_the_clause_stating_the_asked_fact(shipped_assistant
     assert marked and fact in marked[0], (question, marked)
     assert len(marked[0]) < len(answer.citations[0].quote)  # a clause, not the whole quote
     assert answer.to_dict()["citations"][0]["highlight"] == answer.citations[0].highlight
+
+
+@pytest.mark.slow
+def test_a_when_question_naming_the_document_gets_the_date_not_the_title_line(shipped_assistant):
+    # The document's title line restates the question; the date is in article 12. A second
+    # quote without a date would not help a "哪天" question.
+    answer = shipped_assistant.ask("专利收费减缴办法从哪天开始施行")
+    assert answer.found and "2016年9月1日" in answer.answer
+    assert all("日" in c.quote for c in answer.citations) and len(answer.parts) == 1
