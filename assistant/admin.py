@@ -41,8 +41,10 @@ class StaffActions:
         return Path(folder or self.state.settings.docs_dir)
 
     def documents(self) -> list:
-        manifest = self.state.assistant.index.manifest if self.state.ready else None
-        return list_documents(self.docs_dir, manifest)
+        if not self.state.ready:
+            return list_documents(self.docs_dir, None)
+        index = self.state.assistant.index
+        return list_documents(self.docs_dir, index.manifest, index.documents)
 
     def add(self, name: str, data: bytes, metadata: dict, client: str, replace: bool = False) -> str:
         doc_id = add_document(self.docs_dir, name, data, metadata, replace=replace)

@@ -82,6 +82,10 @@ class Sessions:
     def failed(self, client: str) -> None:
         with self._lock:
             self._failures[client].append(time.monotonic())
+            if len(self._failures) > MAX_SESSIONS * 10:  # forget addresses whose window has passed
+                now = time.monotonic()
+                for key in [k for k, v in self._failures.items() if not v or now - v[-1] > SIGN_IN_WINDOW]:
+                    del self._failures[key]
 
 
 # ---------------------------------------------------------------- page pieces

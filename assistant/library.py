@@ -105,29 +105,31 @@ class DocumentRow:
                 "chunks": self.chunks, "indexed_at": self.indexed_at, "problem": self.problem}
 
 
-def list_documents(docs_dir: Path, manifest: dict | None) -> list[DocumentRow]:
+def list_documents(docs_dir: Path, manifest: dict | None, indexed: dict | None = None) -> list[DocumentRow]:
     """Every file in the folder with its metadata and, from the index manifest, its chunk
-    count and when it was indexed (empty when not indexed yet)."""
+    count, when it was indexed and why it was skipped, if it was. Files are not parsed (a
+    page of hundreds of PDFs must stay quick): metadata comes from the sidecars, and a title
+    without a sidecar from the index (`indexed`: doc_id → IndexedDocument)."""
     from .documents import document_files
 
-    indexed = (manifest or {}).get("documents", {})
+    recorded = (manifest or {}).get("documents", {})
     built = (manifest or {}).get("created", "")
+    skipped = {name: reason for name, reason in (manifest or {}).get("skipped", [])}
     rows = []
     for path in document_files(Path(docs_dir)):
         doc_id = path.relative_to(docs_dir).as_posix()
-        entry = indexed.get(doc_id) or {}
-        try:
-            meta = load_document(path, Path(docs_dir)).meta
-            problem = ""
-        except DocumentError as exc:
-            meta, problem = read_meta_quietly(path), str(exc)
+        entry = recorded.get(doc_id) or {}
+        meta = read_meta_quietly(path)
+        if not path.with_name(path.name + META_SUFFIX).exists() and indexed and doc_id in indexed:
+            meta = indexed[doc_id].meta
         rows.append(DocumentRow(doc_id, meta.title, meta.issuer, meta.doc_number, meta.date, meta.validity,
                                 meta.effective_date, meta.amended_by, int(entry.get("chunks", 0)),
-                                entry.get("indexed_at", built if entry else ""), problem))
+                                built if entry else "", skipped.get(doc_id, "")))
     return rows
 
 
 def read_meta_quietly(path: Path):
+    """The sidecar's metadata (title falls back to the file name); never raises."""
     try:
         return read_meta(path, "")
     except DocumentError:
