@@ -58,23 +58,20 @@ def test_api_and_pages_under_the_sub_path(proxied):
     assert answer["found"] and "5个工作日" in answer["answer"]
 
 
-def test_chat_works_in_a_browser_under_the_sub_path(proxied):
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_web_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
-        failed = []
-        page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+def test_chat_works_in_a_browser_under_the_sub_path(proxied, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    try:
         page.goto(proxied + "/")
         page.wait_for_selector("#question textarea", timeout=60000)
         page.fill("#question textarea", "专利费用减缴备案审核要多久")
         page.click("#send")
         page.wait_for_selector("details.citation", timeout=60000)
         assert "5个工作日" in page.inner_text("#chat")
-        browser.close()
+    finally:
+        context.close()
     assert not failed, failed
 
 
