@@ -118,7 +118,15 @@ class Searcher:
                                   for c in index.chunks]
         self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms)
         self.period_weight = tuning.period_weight
-        self.section_years = [section_years(c.section) for c in index.chunks]
+        # Per passage, as arrays, so a filter or a named year costs one vector operation per
+        # question, not a Python loop over every passage.
+        documents = sorted({c.doc_id for c in index.chunks})
+        self._document_number = {doc_id: i for i, doc_id in enumerate(documents)}
+        self._document_of_row = np.array([self._document_number[c.doc_id] for c in index.chunks], dtype=np.int32)
+        years = [section_years(c.section) for c in index.chunks]
+        self._rows_with_years = np.array([bool(y) for y in years], dtype=bool)
+        self._rows_of_year = {year: np.array([year in y for y in years], dtype=bool)
+                              for year in set().union(*years)} if years else {}
         import faiss
 
         # Flat search over a few thousand vectors is fastest on one thread, and extra
@@ -171,15 +179,17 @@ class Searcher:
         a year ("20年") changes nothing."""
         if not query.years or not self.period_weight or not len(fused):
             return fused
-        named = set(query.years)
-        if not any(years & named for years in self.section_years):
+        named = [self._rows_of_year[y] for y in query.years if y in self._rows_of_year]
+        if not named:
             return fused
-        shift = np.array([0.0 if not years else (1.0 if years & named else -1.0) for years in self.section_years],
-                         dtype=np.float32)
+        under_named = np.logical_or.reduce(named)
+        shift = np.where(under_named, 1.0, np.where(self._rows_with_years, -1.0, 0.0)).astype(np.float32)
         return fused + self.period_weight * shift
 
     def row_mask(self, allowed_docs: frozenset[str]) -> np.ndarray:
-        return np.array([c.doc_id in allowed_docs for c in self.index.chunks], dtype=bool)
+        """Which passages belong to the allowed documents."""
+        allowed = [self._document_number[d] for d in allowed_docs if d in self._document_number]
+        return np.isin(self._document_of_row, np.array(allowed, dtype=np.int32))
 
     def search(self, query: Query, top_k: int = 5, allowed_docs: frozenset[str] | None = None) -> SearchResult:
         """The best passages for `query`; with `allowed_docs`, only from those documents
