@@ -22,7 +22,7 @@ from .chunking import Chunk
 from .document_facts import DocumentFact
 from .gate import load_gate
 from .highlight import find_highlight
-from .query import Query
+from .query import CALENDAR_KINDS, Query
 from .search import Hit, SearchResult
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
@@ -37,7 +37,6 @@ AMENDED_BY_NOTE = "（该文件已被{by}修改，请以现行规定为准）"
 REPEALED_NOTE = "（已废止：该文件已失效{by}，仅供查阅，请以现行规定为准）"
 VALIDITY_ORDER = {"effective": 0, "amended": 1, "repealed": 2}  # in force first
 
-CALENDAR_KINDS = ("day", "year", "date")  # asked "when": a second quote must state a date too
 KIND_CHECK_TOP = 3  # the asked-for kind of fact must appear among this many best sentences
 MAX_SENTENCES = 2  # unless the question asks for a list or for wording
 MAX_LIST_SENTENCES = 3  # sentences of the best passage quoted for a list or wording question

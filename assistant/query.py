@@ -105,7 +105,7 @@ def named_years(text: str) -> tuple[int, ...]:
     return tuple(years)
 
 
-_CALENDAR_KINDS = ("day", "year", "date")
+CALENDAR_KINDS = ("day", "year", "date")  # the kinds that ask "when"
 
 
 def _named_year_pattern(years: tuple[int, ...]) -> re.Pattern:
@@ -182,7 +182,7 @@ class Query:
         kind = self.intent.kind
         if kind is None:
             return False
-        if self.years and kind.name not in _CALENDAR_KINDS:
+        if self.years and kind.name not in CALENDAR_KINDS:
             sentence = _named_year_pattern(self.years).sub(" ", sentence)
         return kind.stated_in(sentence)
 
