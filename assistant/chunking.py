@@ -32,8 +32,12 @@ _HEADING_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("arabic", re.compile(r"\d{1,2}[.．、](?!\d)")),
     ("arabic_paren", re.compile(r"[（(]\d{1,2}[）)]")),
 ]
-_ARTICLE = re.compile(rf"第[{_CN_NUM}\d]+条")
+ARTICLE = re.compile(rf"第[{_CN_NUM}\d]+条")
 _INLINE_ENUM = re.compile(rf"[{_CN_NUM}]{{1,3}}是")
+# The number a heading or item starts with ("一、", "(二十二)", "第三条", "六是", "1."): not a
+# count and not a topic. Read by answer highlighting and by follow-up suggestions.
+ENUMERATOR = re.compile(rf"^\s*(?:第[{_CN_NUM}\d]+(?:[章节条]|部分)|[（(][{_CN_NUM}\d]+[）)]|"
+                        rf"[{_CN_NUM}\d]+[、.．]|[{_CN_NUM}]{{1,3}}是)\s*")
 INLINE_LEVEL = 99  # 一是… always nests deepest
 LIST_ITEM_MAX = 80  # longer numbered paragraphs are sections even after a "："
 
@@ -89,7 +93,7 @@ def heading_kind(paragraph: str) -> str | None:
 def heading_label(text: str) -> str:
     """The heading as shown in a section path: up to the first clause mark, verbatim."""
     text = text.strip()
-    article = _ARTICLE.match(text)
+    article = ARTICLE.match(text)
     if article:
         return article.group(0)
     if text.startswith("#"):

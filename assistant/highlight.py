@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 
+from .chunking import ENUMERATOR  # an article or item label is not a count: "第七条　个人请求…"
 from .query import Query
 from .tokenize import bigrams
 
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
-# An article or item label is not a count: "第七条　个人请求…" states no number.
-_LABEL = re.compile(r"^\s*(?:第[一二三四五六七八九十百零\d]+条|[一二三四五六七八九十]+[、是]|[（(][一二三四五六七八九十\d]+[）)])\s*")
 MIN_CLAUSE_CHARS = 4
 
 
@@ -49,7 +48,7 @@ def find_highlight(query: Query, quote: str) -> tuple[int, int] | None:
         return None  # one clause: the quote is already the fact
     shared = [len(query.bigrams & bigrams(quote[s:e])) for s, e in spans]
     if intent.kind is not None:
-        stating = [i for i, (s, e) in enumerate(spans) if query.states_asked_kind(_LABEL.sub("", quote[s:e]))]
+        stating = [i for i, (s, e) in enumerate(spans) if query.states_asked_kind(ENUMERATOR.sub("", quote[s:e]))]
         if not stating:
             return None
         best = max(stating, key=lambda i: (shared[i], -i))

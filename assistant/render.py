@@ -7,7 +7,7 @@ import re
 from html import escape
 
 from .answer import Answer, AnswerPart
-from .chunking import PATH_SEPARATOR
+from .chunking import ARTICLE, ENUMERATOR, PATH_SEPARATOR
 
 
 def part_html(part: AnswerPart) -> str:
@@ -94,7 +94,6 @@ def lookup_html(phrase: str, matches) -> str:
     return "".join(parts)
 
 
-_ARTICLE_LABEL = re.compile(r"^第[一二三四五六七八九十百零\d]+条$")
 _TITLE_SENTENCE = re.compile(r"[^\n。！？!?]*[。！？!?]?")
 MAX_TITLE_CHARS = 40  # a longer first sentence is content ("一、…收费标准为每件200元。"), not a title
 
@@ -105,13 +104,13 @@ def split_heading(label: str, text: str) -> tuple[str, str]:
     the body does not repeat it."""
     if not label or not text.startswith(label):
         return label, text
-    if _ARTICLE_LABEL.match(label):
+    if ARTICLE.fullmatch(label):
         return label, text[len(label):].lstrip("\u3000 ")
     sentence = _TITLE_SENTENCE.match(text).group(0)
     if len(sentence) <= MAX_TITLE_CHARS:
         return sentence.rstrip("。！？!?"), text[len(sentence):].lstrip()
     # Content that starts with its item number: the number is the heading, the text stays whole.
-    number = _ENUMERATOR.match(text)
+    number = ENUMERATOR.match(text)
     return (number.group(0).strip(), text[number.end():]) if number else ("", text)
 
 
@@ -145,9 +144,6 @@ def document_html(document, sections: list[tuple[str, str, int]]) -> str:
     return "".join(head) + "".join(body)
 
 
-# A section label's enumerator: "一、", "(二十二)", "第三条", "六是".
-_ENUMERATOR = re.compile(r"^(?:[（(][一二三四五六七八九十百\d]+[）)]|[一二三四五六七八九十百\d]+[、.．]|"
-                         r"第[一二三四五六七八九十百\d]+[条章节部分]|[一二三四五六七八九十]+是)\s*")
 # A label ending in one of these was cut mid-phrase by the heading's length limit.
 _CUT_ENDINGS = ("的", "和", "与", "及", "等", "有关", "关于", "对", "将", "为", "由", "在", "从", "把", "以", "或", "、")
 _PAIRS = (("《", "》"), ("（", "）"), ("(", ")"), ("“", "”"), ("〈", "〉"), ("<", ">"))
@@ -158,7 +154,7 @@ def suggestion_topic(label: str, heading_line: str) -> str | None:
     """A section title cleaned for a suggestion, or None when it is not a whole phrase:
     `heading_line` is the heading's full line in the document (a label cut from it at the
     length limit is not whole)."""
-    topic = _ENUMERATOR.sub("", label).strip()
+    topic = ENUMERATOR.sub("", label).strip()
     if not (MIN_TOPIC_CHARS <= len(topic) <= MAX_TOPIC_CHARS):
         return None
     rest = heading_line.strip()[len(label):].lstrip()
