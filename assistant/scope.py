@@ -98,8 +98,8 @@ def allowed_documents(question_normalized: str, documents: dict, filters: Filter
     if named_repealed:
         return frozenset(d for d in named_repealed if filters is None or filters.admits(d, documents[d].meta))
     chosen = set(filters.doc_ids) if filters else set()
-    repealed_left_out = {doc_id for doc_id, d in documents.items()
-                         if d.meta.repealed and doc_id not in chosen and not names_document(question_normalized, d.meta)}
+    # (No repealed document is named here: that returned above.)
+    repealed_left_out = {doc_id for doc_id, d in documents.items() if d.meta.repealed and doc_id not in chosen}
     if filters is None and not repealed_left_out:
         return None
     return frozenset(doc_id for doc_id, d in documents.items()

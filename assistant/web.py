@@ -166,7 +166,6 @@ class AppState:
     reindex_queued: bool = False  # asked for while one ran: run once more after it
     reindex_error: str = ""  # why the last re-index failed ("" when it did not)
     reindex_finished: str = ""
-    reindex_summary: str = ""
     reindex_progress: tuple = (0, 0, "")
     _reindex_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -213,8 +212,6 @@ class AppState:
         self._ready.set()
         self.reindex_error = ""
         self.reindex_finished = time.strftime("%Y-%m-%d %H:%M:%S")
-        manifest = fresh.index.manifest
-        self.reindex_summary = f"{manifest['counts']['documents']} 个文件，{manifest['counts']['chunks']} 个片段"
         self.reindex_progress = (1, 1, "完成")
         log.info("reindexed: %d chunks", len(fresh.index.chunks))
 
@@ -223,13 +220,9 @@ class AppState:
 
     def reindex_status(self) -> dict:
         done, total, what = self.reindex_progress
-        summary = self.reindex_summary
-        if not summary and self.ready:
-            counts = self.assistant.index.manifest["counts"]
-            summary = f"{counts['documents']} 个文件，{counts['chunks']} 个片段"
         return {"running": self.reindex_running, "queued": self.reindex_queued, "stage": what,
                 "done": done, "total": total, "error": self.reindex_error, "finished": self.reindex_finished,
-                "summary": summary, "ready": self.ready}
+                "summary": self.index_counts(), "ready": self.ready}
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         self.progress = (done, total, what)
@@ -241,10 +234,16 @@ class AppState:
     def wait(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
 
+    def index_counts(self) -> str:
+        """"3 个文件，95 个片段" of the index now serving ("" before one is loaded)."""
+        if not self.ready:
+            return ""
+        counts = self.assistant.index.manifest["counts"]
+        return f"{counts['documents']} 个文件，{counts['chunks']} 个片段"
+
     def status_text(self) -> str:
         if self.ready:
-            manifest = self.assistant.index.manifest
-            return f"已就绪：{manifest['counts']['documents']} 个文件，{manifest['counts']['chunks']} 个片段。"
+            return f"已就绪：{self.index_counts()}。"
         if self.error:
             return f"⚠ {self.error}"
         done, total, what = self.progress
