@@ -44,6 +44,10 @@ class Settings:
     admin_token: str = ""
     log_questions: bool = True
     rate_limit_per_minute: int = 30
+    # Where passages are searched: "local" (the index's FAISS and bm25s files) or "milvus"
+    # (ASSISTANT_MILVUS_URI: a local .db path runs milvus-lite, http://host:19530 a server).
+    store: str = "local"
+    milvus_uri: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -60,4 +64,6 @@ class Settings:
             admin_token=os.environ.get("ASSISTANT_ADMIN_TOKEN", "").strip(),
             log_questions=os.environ.get("ASSISTANT_LOG_QUESTIONS", "1").strip() not in ("0", "false", "no"),
             rate_limit_per_minute=_env_int("ASSISTANT_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute),
+            store=os.environ.get("ASSISTANT_STORE", "").strip().lower() or cls.store,
+            milvus_uri=os.environ.get("ASSISTANT_MILVUS_URI", "").strip(),
         )

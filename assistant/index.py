@@ -25,6 +25,9 @@ from .store import (BuildContents, build_lock, check_files, current_build, load_
 EMBED_BATCH = 16
 
 ProgressFn = Callable[[int, int, str], None]  # (done, total, what)
+# Encodes many passages at once somewhere else (a Ray cluster: ray_build.RayEncoder):
+# (texts, what, progress) -> one normalised float32 row per text, in order.
+BulkEncodeFn = Callable[[list[str], str, "ProgressFn | None"], np.ndarray]
 
 
 @dataclass
@@ -107,10 +110,18 @@ def _progress_bar(total: int, desc: str):
 
 
 def _embed_missing(texts: list[str], cache: dict[str, np.ndarray], encoder, desc: str,
-                   progress: ProgressFn | None) -> tuple[np.ndarray, int]:
+                   progress: ProgressFn | None, bulk_encode: BulkEncodeFn | None = None) -> tuple[np.ndarray, int]:
     """Vectors for all texts, encoding only those not in cache. Returns (matrix, encoded)."""
     keys = [_text_key(t) for t in texts]
     todo = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+    if bulk_encode is not None and todo:
+        vectors = bulk_encode([t for _, t in todo], desc, progress)
+        for (key, _), vector in zip(todo, vectors):
+            cache[key] = vector
+        todo_count = len(todo)
+        todo = []
+    else:
+        todo_count = len(todo)
     with _progress_bar(len(todo), desc) as bar:
         for start in range(0, len(todo), EMBED_BATCH):
             batch = todo[start:start + EMBED_BATCH]
@@ -121,16 +132,19 @@ def _embed_missing(texts: list[str], cache: dict[str, np.ndarray], encoder, desc
             if progress:
                 progress(min(start + EMBED_BATCH, len(todo)), len(todo), desc)
     matrix = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, encoder.dim), np.float32)
-    return np.ascontiguousarray(matrix, dtype=np.float32), len(todo)
+    return np.ascontiguousarray(matrix, dtype=np.float32), todo_count
 
 
 def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAULT_MAX_CHARS,
                 sentence_vectors: bool = True, progress: ProgressFn | None = None,
-                force: bool = False, verify: bool = True, lock_wait: float = 0.0) -> BuildReport:
+                force: bool = False, verify: bool = True, lock_wait: float = 0.0,
+                bulk_encode: BulkEncodeFn | None = None) -> BuildReport:
     """Build or refresh the index of docs_dir in index_dir (nothing is done when the index
     is up to date; `verify` then still checks its files, so a corrupt index is reported).
     The same content read from another folder is not rebuilt: the manifest records the new
-    folder. Another build of the same index is waited for up to `lock_wait` seconds."""
+    folder. Another build of the same index is waited for up to `lock_wait` seconds.
+    `bulk_encode` encodes the new texts elsewhere (a Ray cluster) instead of with `encoder`,
+    which must be the same model: its id is what the manifest records."""
     from .tokenize import StaffTerms, collect_user_terms, tokenizer_for
 
     started = time.perf_counter()
@@ -168,13 +182,13 @@ def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAU
         meta_by_doc = {d.doc_id: d.meta for d in documents}
         chunk_texts = [embedding_text(meta_by_doc[c.doc_id], c) for c in all_chunks]
         chunk_matrix, report.embedded_chunks = _embed_missing(
-            chunk_texts, chunk_cache, encoder, "编码片段", progress)
+            chunk_texts, chunk_cache, encoder, "编码片段", progress, bulk_encode)
         report.reused_chunks = len(all_chunks) - report.embedded_chunks
         sentence_matrix = None
         if sentence_vectors:
             sentences = [s for c in all_chunks for s in c.sentence_texts()]
             sentence_matrix, report.embedded_sentences = _embed_missing(
-                sentences, sentence_cache, encoder, "编码句子", progress)
+                sentences, sentence_cache, encoder, "编码句子", progress, bulk_encode)
 
         user_terms = sorted(set(collect_user_terms(d.text for d in documents)) | set(staff.words))
         tokenizer = tokenizer_for(user_terms, staff)

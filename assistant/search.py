@@ -19,6 +19,7 @@ from .chunking import Chunk
 from .coverage import Coverage
 from .gate import Evidence
 from .index import embedding_text
+from .passage_store import NO_CANDIDATE, LocalStore, PassageStore, RowFilter
 from .query import Query
 from .store import LoadedIndex
 from .tokenize import StaffTerms, normalize, tokenizer_for
@@ -30,7 +31,6 @@ RELEVANCE_CHUNK_WEIGHT = 2.0
 UNRELATED_COSINE = 0.9  # e5 cosines of unrelated Chinese texts sit around 0.8–0.9
 DENSE_CANDIDATES = 100
 COVERAGE_TOP_HITS = 2  # relevance coverage is measured on this many best passages
-NO_CANDIDATE = -1.0  # dense score of a chunk outside FAISS's top DENSE_CANDIDATES
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,12 @@ FUSIONS = {"weighted": fuse_weighted, "rrf": fuse_rrf, "bm25": fuse_bm25, "dense
 # ---------------------------------------------------------------- searcher
 
 class Searcher:
-    def __init__(self, index: LoadedIndex, encoder, tuning: Tuning = Tuning()):
+    def __init__(self, index: LoadedIndex, encoder, tuning: Tuning = Tuning(), store: PassageStore | None = None):
         if encoder.encoder_id != index.encoder_id:
             raise ValueError(f"encoder {encoder.encoder_id} does not match index encoder {index.encoder_id}")
         self.index = index
         self.encoder = encoder
+        self.store = store or LocalStore(index)  # where the vectors and postings are searched
         self.fuse = FUSIONS[tuning.fusion]
         self.weight_dense = tuning.weight_dense
         self.sentence_signal = tuning.sentence_signal
@@ -137,23 +138,12 @@ class Searcher:
         """Read a question with this index's tokenizer."""
         return Query.parse(question, self.tokenizer)
 
-    def bm25_scores(self, query: Query) -> np.ndarray:
-        if not query.tokens or not self.index.chunks:
-            return np.zeros(len(self.index.chunks), dtype=np.float32)
-        return np.asarray(self.index.bm25.get_scores(list(query.tokens)), dtype=np.float32)
+    def bm25_scores(self, query: Query, allowed: RowFilter | None = None) -> np.ndarray:
+        return self.store.bm25_scores(list(query.tokens), allowed)
 
-    def dense_scores(self, query_vector: np.ndarray, every_row: bool = False) -> np.ndarray:
-        """Cosines of the DENSE_CANDIDATES nearest passages (NO_CANDIDATE elsewhere), or of
-        every passage (a filtered search: the allowed ones may all lie beyond the nearest)."""
-        n = len(self.index.chunks)
-        scores = np.full(n, NO_CANDIDATE, dtype=np.float32)
-        if n == 0:
-            return scores
-        k = n if every_row else min(n, DENSE_CANDIDATES)
-        sims, ids = self.index.faiss_index.search(query_vector[None, :].astype(np.float32), k)
-        valid = ids[0] >= 0
-        scores[ids[0][valid]] = sims[0][valid]
-        return scores
+    def dense_scores(self, query_vector: np.ndarray, allowed: RowFilter | None = None) -> np.ndarray:
+        """Cosines of the DENSE_CANDIDATES nearest (allowed) passages, NO_CANDIDATE elsewhere."""
+        return self.store.dense_scores(query_vector, DENSE_CANDIDATES, allowed)
 
     def sentence_cosines(self, row: int, all_cosines: np.ndarray | None) -> tuple[float, ...]:
         """The cosines of one passage's sentences, sliced from those of every sentence."""
@@ -196,8 +186,9 @@ class Searcher:
         (filters, repealed documents left out: scope.allowed_documents)."""
         # The documents are in simplified characters: the question is encoded the same way.
         query_vector = self.encoder.encode_query(query.normalized)
-        dense = self.dense_scores(query_vector, every_row=allowed_docs is not None)
-        bm25 = self.bm25_scores(query)
+        allowed = RowFilter(frozenset(allowed_docs), self.row_mask(allowed_docs)) if allowed_docs is not None else None
+        dense = self.dense_scores(query_vector, allowed)
+        bm25 = self.bm25_scores(query, allowed)
         # Every sentence's cosine, computed once: for the hits, the best-sentence evidence and
         # (when tuned on) the dense score.
         sentence_cosines = self.index.sentence_vectors @ query_vector if self.index.sentence_vectors is not None else None
@@ -205,9 +196,7 @@ class Searcher:
         if allowed_docs is not None:
             # Passages outside the scope are not candidates at all, so the evidence the gate
             # reads is about the allowed documents only.
-            keep = self.row_mask(allowed_docs)
-            dense = np.where(keep, dense, NO_CANDIDATE).astype(np.float32)
-            bm25 = np.where(keep, bm25, 0.0).astype(np.float32)
+            keep = allowed.mask
             if sentence_cosines is not None:
                 per_sentence = np.repeat(keep, np.diff(self.index.sentence_offsets))
                 sentence_cosines = np.where(per_sentence, sentence_cosines, -1.0).astype(np.float32)

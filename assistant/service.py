@@ -19,6 +19,7 @@ from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
 from .index import BuildReport, ProgressFn, build_index
+from .passage_store import open_store
 from .query import clean_question, has_meaningful_text
 from .scope import Filters, allowed_documents
 from .search import Searcher
@@ -66,11 +67,11 @@ def documents_folder(settings: Settings, manifest: dict | None) -> tuple[Path | 
 
 
 class Assistant:
-    def __init__(self, index, encoder, tuning: Tuning = Tuning(), notice: str = ""):
+    def __init__(self, index, encoder, tuning: Tuning = Tuning(), notice: str = "", store=None):
         self.index = index
         self.encoder = encoder
         self.tuning = tuning
-        self.searcher = Searcher(index, encoder, tuning)
+        self.searcher = Searcher(index, encoder, tuning, store)
         self.notice = notice  # said once to the user when opening (e.g. the documents folder is gone)
 
     @classmethod
@@ -97,7 +98,7 @@ class Assistant:
                 raise
             build_index(docs_dir, settings.index_dir, encoder, max_chars, progress=progress, force=True)
             index = load_index(settings.index_dir, **expected)
-        return cls(index, encoder, tuning, notice)
+        return cls(index, encoder, tuning, notice, open_store(settings.store, index, settings.milvus_uri))
 
     # ------------------------------------------------------------ questions
     def ask(self, question, top_k: int = 5, history=None, filters: Filters | dict | None = None) -> Answer:
