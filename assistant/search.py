@@ -31,6 +31,12 @@ RELEVANCE_CHUNK_WEIGHT = 2.0
 UNRELATED_COSINE = 0.9  # e5 cosines of unrelated Chinese texts sit around 0.8–0.9
 DENSE_CANDIDATES = 100
 COVERAGE_TOP_HITS = 2  # relevance coverage is measured on this many best passages
+# Above this many sentence vectors, sentence cosines are computed for the candidate passages
+# only (nearest by dense, best by BM25, best fused), not for every sentence: 400k rows is
+# ~600 MB of vectors to read per question (benchmarks/SCALE.md).
+SENTENCE_SCAN_LIMIT = 400_000
+SENTENCE_CANDIDATES = 200  # best BM25 passages whose sentences are scored besides the dense ones
+EXACT_SORT_LIMIT = 4096  # arrays up to this size are fully sorted; larger ones partitioned first
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,20 @@ def fuse_rrf(dense: np.ndarray, bm25: np.ndarray, weight_dense: float) -> np.nda
 FUSIONS = {"weighted": fuse_weighted, "rrf": fuse_rrf, "bm25": fuse_bm25, "dense": fuse_dense}
 
 
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k highest scores, best first, ties in row order: the same as
+    `np.argsort(-scores, kind="stable")[:k]`, without sorting a million scores."""
+    n = len(scores)
+    k = min(k, n)
+    if n <= EXACT_SORT_LIMIT or k <= 0:
+        return np.argsort(-scores, kind="stable")[:k]
+    kth = np.partition(scores, n - k)[n - k]  # the k-th highest score
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)[:k - len(above)]
+    rows = np.sort(np.concatenate([above, tied]))
+    return rows[np.argsort(-scores[rows], kind="stable")]
+
+
 # ---------------------------------------------------------------- searcher
 
 class Searcher:
@@ -117,7 +137,8 @@ class Searcher:
         # What coverage is measured on: the indexed text (title, section path and passage).
         self.normalized_chunks = [normalize(embedding_text(index.documents[c.doc_id].meta, c))
                                   for c in index.chunks]
-        self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms)
+        self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms,
+                                 vocabulary=getattr(index.bm25, "vocab_dict", None))
         self.period_weight = tuning.period_weight
         # Per passage, as arrays, so a filter or a named year costs one vector operation per
         # question, not a Python loop over every passage.
@@ -176,6 +197,23 @@ class Searcher:
         shift = np.where(under_named, 1.0, np.where(self._rows_with_years, -1.0, 0.0)).astype(np.float32)
         return fused + self.period_weight * shift
 
+    def all_sentence_cosines(self, query_vector: np.ndarray, dense: np.ndarray, bm25: np.ndarray) -> np.ndarray | None:
+        """The cosine of every sentence with the question (None without sentence vectors).
+        A very large index scores only the sentences of candidate passages (the dense
+        candidates and the best BM25 passages); the others get -1."""
+        vectors = self.index.sentence_vectors
+        if vectors is None:
+            return None
+        if len(vectors) <= SENTENCE_SCAN_LIMIT:
+            return np.asarray(vectors @ query_vector, dtype=np.float32)
+        offsets = self.index.sentence_offsets
+        rows = np.union1d(np.flatnonzero(dense > NO_CANDIDATE), top_rows(bm25, SENTENCE_CANDIDATES))
+        sentence_rows = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in rows]) if len(rows) else \
+            np.zeros(0, dtype=np.int64)
+        cosines = np.full(len(vectors), -1.0, dtype=np.float32)
+        cosines[sentence_rows] = vectors[sentence_rows] @ query_vector
+        return cosines
+
     def row_mask(self, allowed_docs: frozenset[str]) -> np.ndarray:
         """Which passages belong to the allowed documents."""
         allowed = [self._document_number[d] for d in allowed_docs if d in self._document_number]
@@ -191,7 +229,7 @@ class Searcher:
         bm25 = self.bm25_scores(query, allowed)
         # Every sentence's cosine, computed once: for the hits, the best-sentence evidence and
         # (when tuned on) the dense score.
-        sentence_cosines = self.index.sentence_vectors @ query_vector if self.index.sentence_vectors is not None else None
+        sentence_cosines = self.all_sentence_cosines(query_vector, dense, bm25)
         keep = None
         if allowed_docs is not None:
             # Passages outside the scope are not candidates at all, so the evidence the gate
@@ -208,7 +246,7 @@ class Searcher:
             fused = fused + holds * (float(fused.max()) + 1.0 if len(fused) else 0.0)
         if keep is not None:
             fused = np.where(keep, fused, -np.inf)
-        order = np.argsort(-fused, kind="stable")[:max(1, top_k)]
+        order = top_rows(fused, max(1, top_k))
         hits = [Hit(self.index.chunks[i], int(i), float(fused[i]), float(dense[i]), float(bm25[i]),
                     self.sentence_cosines(int(i), sentence_cosines))
                 for i in order if i < len(self.index.chunks) and (keep is None or keep[i])]
@@ -242,8 +280,8 @@ def _evidence(query: Query, dense, bm25, fused, top_coverage: float, top_cosine:
     cosine_z = (top_cosine - float(candidates.mean())) / spread if spread > 0 else 0.0
     ordered = np.sort(fused[np.isfinite(fused)])[::-1]
     margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
-    top_dense = set(np.argsort(-dense, kind="stable")[:AGREEMENT_TOP].tolist())
-    top_bm25 = set(np.argsort(-bm25, kind="stable")[:AGREEMENT_TOP].tolist()) if len(bm25) and bm25.max() > 0 else set()
+    top_dense = set(top_rows(dense, AGREEMENT_TOP).tolist())
+    top_bm25 = set(top_rows(bm25, AGREEMENT_TOP).tolist()) if len(bm25) and bm25.max() > 0 else set()
     return Evidence(coverage=top_coverage, sentence_cosine=top_sentence, chunk_cosine=top_cosine, cosine_z=cosine_z,
                     bm25_top=math.log1p(float(bm25.max())) if len(bm25) else 0.0,
                     fused_margin=min(margin, MAX_MARGIN),

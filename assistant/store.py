@@ -7,12 +7,15 @@ Layout of an index directory:
                                            documents, file checksums
                            documents.jsonl metadata and verbatim text of each document
                            chunks.jsonl    one chunk per line (UTF-8, ensure_ascii=False)
-                           faiss.index     inner product over normalised chunk vectors
+                           faiss.index     inner product over normalised chunk vectors: exact
+                                           (flat) up to APPROXIMATE_ABOVE passages, an
+                                           HNSW graph above (benchmarks/SCALE.md)
                            sentence_vectors.npy  one row per sentence, in chunk order
                            bm25/           bm25s arrays (numpy, loaded with allow_pickle=False)
                            terms.json      the jieba user dictionary the BM25 tokens used
 
-No pickle anywhere. A build is written to builds/tmp-*, then renamed and `current` is
+Vectors and BM25 arrays are memory-mapped when loaded, so a large index costs page cache
+that processes share, not private memory. No pickle anywhere. A build is written to builds/tmp-*, then renamed and `current` is
 moved in one rename, so a crash or Ctrl-C leaves the previous index serving.
 """
 
@@ -25,6 +28,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +39,12 @@ from .documents import Document, DocumentMeta
 from .errors import AssistantError, IndexCorruptError, IndexMismatchError, IndexMissingError
 
 FORMAT_VERSION = 1
+# Exact search reads every vector for every question; above this many passages the dense
+# side is an HNSW graph instead. Measured in benchmarks/SCALE.md (python -m benchmarks.scale).
+APPROXIMATE_ABOVE = 200_000
+HNSW_NEIGHBOURS = 32  # graph degree M: 4·2·M bytes a passage on top of its 1,536-byte vector
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128  # candidates explored per question: recall@10 against exact in SCALE.md
 MANIFEST = "manifest.json"
 CURRENT = "current"
 BUILDS = "builds"
@@ -87,6 +97,7 @@ class BuildContents:
     docs_dir: str  # the folder the documents were read from (absolute)
     skipped: list[tuple[str, str]]
     staff_terms: dict = field(default_factory=dict)  # tokenize.StaffTerms.to_dict(): added by staff
+    approximate_above: int = APPROXIMATE_ABOVE  # passages above which the dense index is HNSW
 
 
 def recorded_docs_dir(manifest: dict | None) -> Path | None:
@@ -208,7 +219,7 @@ def _write_files(out: Path, contents: BuildContents) -> None:
     with open(out / "chunks.jsonl", "w", encoding="utf-8") as handle:
         for chunk in contents.chunks:
             handle.write(json.dumps(chunk.to_record(), ensure_ascii=False) + "\n")
-    index = faiss.IndexFlatIP(contents.dim)
+    index = dense_index(contents.dim, len(contents.chunk_matrix), contents.approximate_above)
     if len(contents.chunk_matrix):
         index.add(contents.chunk_matrix)
     faiss.write_index(index, str(out / "faiss.index"))
@@ -225,6 +236,7 @@ def _write_files(out: Path, contents: BuildContents) -> None:
             _fsync_file(path)
             files[path.relative_to(out).as_posix()] = file_sha256(path)
     chunks = contents.chunks
+    chunks_per_document = Counter(c.doc_id for c in chunks)
     manifest = {
         "format_version": FORMAT_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -232,10 +244,11 @@ def _write_files(out: Path, contents: BuildContents) -> None:
         "chunker": contents.chunker,
         "docs_dir": contents.docs_dir,
         "sentence_vectors": contents.sentence_matrix is not None,
+        "dense_index": type(index).__name__,
         "counts": {"documents": len(contents.documents), "chunks": len(chunks),
                    "sentences": sum(len(c.sentences) for c in chunks)},
         "documents": {d.doc_id: {"hash": d.content_hash,
-                                 "chunks": sum(1 for c in chunks if c.doc_id == d.doc_id)}
+                                 "chunks": chunks_per_document[d.doc_id]}
                       for d in contents.documents},
         "skipped": [list(s) for s in contents.skipped],
         "staff_terms": contents.staff_terms,
@@ -243,6 +256,19 @@ def _write_files(out: Path, contents: BuildContents) -> None:
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_file(out / MANIFEST)
+
+
+def dense_index(dim: int, rows: int, approximate_above: int = APPROXIMATE_ABOVE):
+    """An empty FAISS index for `rows` normalised vectors: exact inner product, or an HNSW
+    graph (approximate, inner product) when there are more than `approximate_above`."""
+    import faiss
+
+    if rows <= approximate_above:
+        return faiss.IndexFlatIP(dim)
+    index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
 
 
 def _fsync_file(path: Path) -> None:
@@ -309,17 +335,21 @@ def load_index(index_dir: Path, expected_encoder_id: str | None = None,
                 record["doc_id"], DocumentMeta.from_dict(record["meta"]), record["hash"], record["text"])
     with open(build / "chunks.jsonl", encoding="utf-8") as handle:
         chunks = [Chunk.from_record(json.loads(line)) for line in handle]
-    faiss_index = faiss.read_index(str(build / "faiss.index"))
+    # Memory-mapped: the vectors stay in the page cache, shared by every process serving
+    # this build, and a large index is not read into private memory at start.
+    faiss_index = faiss.read_index(str(build / "faiss.index"), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+    if isinstance(faiss_index, faiss.IndexHNSW):
+        faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
     if faiss_index.ntotal != len(chunks) or faiss_index.d != manifest["encoder"]["dim"]:
         raise IndexCorruptError("FAISS 索引与片段记录数量或维度不一致，请重建索引")
     sentence_vectors = None
     if manifest.get("sentence_vectors"):
-        sentence_vectors = np.load(build / "sentence_vectors.npy", allow_pickle=False)
+        sentence_vectors = np.load(build / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
     offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
     np.cumsum([len(c.sentences) for c in chunks], out=offsets[1:])
     if sentence_vectors is not None and len(sentence_vectors) != offsets[-1]:
         raise IndexCorruptError("句向量数量与片段记录不一致，请重建索引")
-    bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=False)
+    bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True)
     user_terms = json.loads((build / "terms.json").read_text(encoding="utf-8"))
     return LoadedIndex(build, manifest, documents, chunks, faiss_index, bm25,
                        sentence_vectors, offsets, user_terms)

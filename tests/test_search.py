@@ -93,3 +93,13 @@ def test_a_year_the_question_names_does_not_count_as_the_asked_number():
     assert query.states_asked_kind("2021年组建12支服务队")
     dated = Query.parse("2021年的通知是哪天印发的", tokenizer_for([]))
     assert dated.states_asked_kind("2021年4月28日印发")  # a day still needs its year
+
+
+def test_top_rows_matches_a_stable_full_sort_on_large_arrays_with_ties():
+    from assistant.search import top_rows
+
+    rng = np.random.default_rng(0)
+    for n, k in ((10_000, 5), (50_000, 100), (8_000, 1)):
+        scores = rng.integers(0, 50, n).astype(np.float32)  # many ties
+        scores[rng.integers(0, n, 20)] = -np.inf
+        assert top_rows(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
