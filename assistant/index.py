@@ -136,13 +136,16 @@ def _embed_missing(texts: list[str], cache: dict[str, np.ndarray], encoder, desc
 
 
 def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAULT_MAX_CHARS,
-                sentence_vectors: bool = True, progress: ProgressFn | None = None,
+                sentence_vectors: bool | None = None, progress: ProgressFn | None = None,
                 force: bool = False, verify: bool = True, lock_wait: float = 0.0,
                 bulk_encode: BulkEncodeFn | None = None) -> BuildReport:
     """Build or refresh the index of docs_dir in index_dir (nothing is done when the index
     is up to date; `verify` then still checks its files, so a corrupt index is reported).
     The same content read from another folder is not rebuilt: the manifest records the new
     folder. Another build of the same index is waited for up to `lock_wait` seconds.
+    `sentence_vectors`: embed every sentence too (True), not (False: half the encoding, lexical
+    sentence choice, see benchmarks/SCALE.md), or None: as the current index was built (a
+    new index has them).
     `bulk_encode` encodes the new texts elsewhere (a Ray cluster) instead of with `encoder`,
     which must be the same model: its id is what the manifest records."""
     from .tokenize import StaffTerms, collect_user_terms, tokenizer_for
@@ -155,6 +158,8 @@ def build_index(docs_dir: Path, index_dir: Path, encoder, max_chars: int = DEFAU
         report.skipped = load_report.skipped
         previous = read_manifest(index_dir)
         previous_docs = (previous or {}).get("documents", {})
+        if sentence_vectors is None:
+            sentence_vectors = bool((previous or {}).get("sentence_vectors", True))
         current_hashes = {d.doc_id: d.content_hash for d in documents}
         report.removed = sorted(set(previous_docs) - set(current_hashes))
         report.changed = sorted(d for d, h in current_hashes.items()

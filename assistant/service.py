@@ -21,7 +21,7 @@ from .errors import IndexCorruptError
 from .index import BuildReport, ProgressFn, build_index
 from .passage_store import open_store
 from .query import clean_question, has_meaningful_text
-from .scope import Filters, allowed_documents
+from .scope import Filters, allowed_documents, repealed_ids
 from .search import Searcher
 from .store import load_index, read_manifest, recorded_docs_dir
 from .tokenize import normalize
@@ -72,6 +72,7 @@ class Assistant:
         self.encoder = encoder
         self.tuning = tuning
         self.searcher = Searcher(index, encoder, tuning, store)
+        self.repealed = repealed_ids(index.documents)  # once per index, not per question
         self.notice = notice  # said once to the user when opening (e.g. the documents folder is gone)
 
     @classmethod
@@ -132,7 +133,7 @@ class Assistant:
 
     def _answer(self, text: str, top_k: int, filters: Filters | None = None) -> Answer:
         query = self.searcher.parse(text)
-        allowed = allowed_documents(query.normalized, self.index.documents, filters)
+        allowed = allowed_documents(query.normalized, self.index.documents, filters, self.repealed)
         documents = self.index.documents if allowed is None else {
             d: doc for d, doc in self.index.documents.items() if d in allowed}
         fact = find_document_fact(query, documents)

@@ -97,7 +97,7 @@ class BuildContents:
     docs_dir: str  # the folder the documents were read from (absolute)
     skipped: list[tuple[str, str]]
     staff_terms: dict = field(default_factory=dict)  # tokenize.StaffTerms.to_dict(): added by staff
-    approximate_above: int = APPROXIMATE_ABOVE  # passages above which the dense index is HNSW
+    approximate_above: int | None = None  # passages above which the dense index is HNSW (None: APPROXIMATE_ABOVE)
 
 
 def recorded_docs_dir(manifest: dict | None) -> Path | None:
@@ -258,11 +258,14 @@ def _write_files(out: Path, contents: BuildContents) -> None:
     _fsync_file(out / MANIFEST)
 
 
-def dense_index(dim: int, rows: int, approximate_above: int = APPROXIMATE_ABOVE):
+def dense_index(dim: int, rows: int, approximate_above: int | None = None):
     """An empty FAISS index for `rows` normalised vectors: exact inner product, or an HNSW
-    graph (approximate, inner product) when there are more than `approximate_above`."""
+    graph (approximate, inner product) when there are more than `approximate_above`
+    (default APPROXIMATE_ABOVE)."""
     import faiss
 
+    if approximate_above is None:
+        approximate_above = APPROXIMATE_ABOVE
     if rows <= approximate_above:
         return faiss.IndexFlatIP(dim)
     index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
