@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Callable
 
 DF_CACHE_LIMIT = 50_000
-# Counting a word's passages scans every text; above this many texts it is estimated from
-# an evenly spaced sample of this size (IDF weights only need the order of magnitude), and
-# whether a word occurs at all is also read from the BM25 vocabulary (benchmarks/SCALE.md).
-EXACT_COUNT_LIMIT = 100_000
+# Counting a word's passages scans every text (~10 ms per word at 100k passages). Above this
+# many texts a word the BM25 vocabulary holds is counted from its postings (passages holding
+# it as a token), any other word from an evenly spaced sample of this size (benchmarks/SCALE.md).
+EXACT_COUNT_LIMIT = 20_000
 COMPOUND_PART_CREDIT = 0.5  # a compound whose parts appear (银行贷款 → 银行) earns at most half
 COMPOUND_MIN_CHARS = 3
 
 
 class Coverage:
-    def __init__(self, normalized_texts: list[str], synonyms: dict[str, list[str]], vocabulary=None):
+    def __init__(self, normalized_texts: list[str], synonyms: dict[str, list[str]],
+                 token_counts: Callable[[str], int | None] | None = None):
+        """`token_counts(word)`: passages holding word as a BM25 token (None for a word that is
+        no token), used only above EXACT_COUNT_LIMIT texts."""
         self.texts = normalized_texts
         self.synonyms = synonyms
         step = max(1, -(-len(normalized_texts) // EXACT_COUNT_LIMIT))
         self._counted = normalized_texts[::step]  # every text unless there are very many
         self._scale = len(normalized_texts) / len(self._counted) if self._counted else 1.0
-        self._vocabulary = vocabulary if step > 1 else None
+        self._token_counts = token_counts if step > 1 else None
         self._df_cache: dict[str, int] = {}
         self._df_lock = threading.Lock()
 
@@ -35,10 +39,9 @@ class Coverage:
             if word not in self._df_cache:
                 if len(self._df_cache) >= DF_CACHE_LIMIT:
                     self._df_cache.clear()  # public questions bring endless new words: stay bounded
-                count = sum(1 for text in self._counted if word in text)
-                if self._scale > 1:
-                    # At least one passage when the sample misses a word the vocabulary knows.
-                    count = round(count * self._scale) or int(word in self._vocabulary if self._vocabulary else 0)
+                count = self._token_counts(word) if self._token_counts else None
+                if count is None:
+                    count = round(sum(1 for text in self._counted if word in text) * self._scale)
                 self._df_cache[word] = count
             return self._df_cache[word]
 

@@ -32,9 +32,9 @@ UNRELATED_COSINE = 0.9  # e5 cosines of unrelated Chinese texts sit around 0.8â€
 DENSE_CANDIDATES = 100
 COVERAGE_TOP_HITS = 2  # relevance coverage is measured on this many best passages
 # Above this many sentence vectors, sentence cosines are computed for the candidate passages
-# only (nearest by dense, best by BM25, best fused), not for every sentence: 400k rows is
-# ~600 MB of vectors to read per question (benchmarks/SCALE.md).
-SENTENCE_SCAN_LIMIT = 400_000
+# only (nearest by dense, best by BM25), not for every sentence: 100k rows is 150 MB of
+# vectors to read per question, ~15 ms here (benchmarks/SCALE.md).
+SENTENCE_SCAN_LIMIT = 100_000
 SENTENCE_CANDIDATES = 200  # best BM25 passages whose sentences are scored besides the dense ones
 EXACT_SORT_LIMIT = 4096  # arrays up to this size are fully sorted; larger ones partitioned first
 
@@ -137,8 +137,7 @@ class Searcher:
         # What coverage is measured on: the indexed text (title, section path and passage).
         self.normalized_chunks = [normalize(embedding_text(index.documents[c.doc_id].meta, c))
                                   for c in index.chunks]
-        self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms,
-                                 vocabulary=getattr(index.bm25, "vocab_dict", None))
+        self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms, bm25_document_counts(index.bm25))
         self.period_weight = tuning.period_weight
         # Per passage, as arrays, so a filter or a named year costs one vector operation per
         # question, not a Python loop over every passage.
@@ -259,6 +258,21 @@ class Searcher:
         evidence = _evidence(query, dense, bm25, fused, top_coverage, top_cosine, top_sentence,
                              self.coverage.unknown_share(query.words))
         return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence)
+
+
+def bm25_document_counts(bm25):
+    """word -> number of passages holding it as a BM25 token (None if it is no token), read
+    from bm25s's postings: one column of its sparse score matrix per token."""
+    vocabulary = getattr(bm25, "vocab_dict", None)
+    scores = getattr(bm25, "scores", None)
+    if not vocabulary or not scores or "indptr" not in scores:
+        return None
+    indptr = scores["indptr"]
+
+    def count(word: str) -> int | None:
+        token = vocabulary.get(word)
+        return None if token is None or token + 1 >= len(indptr) else int(indptr[token + 1] - indptr[token])
+    return count
 
 
 _SECTION_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})å¹´")

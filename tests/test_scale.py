@@ -67,14 +67,24 @@ def test_sentence_cosines_of_candidates_only_give_the_same_hits(invented_docs, t
 def test_word_counts_are_estimated_from_a_sample_of_a_very_large_index(monkeypatch):
     monkeypatch.setattr(coverage, "EXACT_COUNT_LIMIT", 10)
     texts = [f"专利质押第{i}笔" for i in range(95)] + ["商标侵权罕见词"] + [f"其他内容{i}" for i in range(4)]
-    counted = coverage.Coverage(texts, {}, vocabulary={"罕见词": 0})
+    counted = coverage.Coverage(texts, {}, token_counts={"罕见词": 1, "质押": 95}.get)
     assert len(counted._counted) == 10  # every tenth text
-    assert abs(counted.document_frequency("专利质押") - 95) <= 10
+    assert abs(counted.document_frequency("专利质押") - 95) <= 10  # no token: from the sample
+    assert counted.document_frequency("质押") == 95  # a token: from the BM25 postings
     # Missed by the sample, known to the BM25 vocabulary: still a word the documents hold.
     assert counted.document_frequency("罕见词") == 1
     assert counted.document_frequency("北京") == 0
-    exact = coverage.Coverage(texts[:10], {})
-    assert exact.document_frequency("专利质押") == 10
+    exact = coverage.Coverage(texts[:10], {}, token_counts={"专利质押": 99}.get)
+    assert exact.document_frequency("专利质押") == 10  # few texts: always counted exactly
+
+
+def test_bm25_document_counts_read_the_postings():
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index([["专利", "质押"], ["专利", "商标"], ["专利"]], show_progress=False)
+    count = search.bm25_document_counts(retriever)
+    assert (count("专利"), count("质押"), count("北京")) == (3, 1, None)
 
 
 @pytest.mark.slow
