@@ -41,6 +41,7 @@ from assistant.chunking import chunker_version  # noqa: E402
 from benchmarks.stats import percentile  # noqa: E402
 from assistant.encoders import load_encoder  # noqa: E402
 from assistant.index import build_index  # noqa: E402
+from assistant.passage_store import open_store  # noqa: E402
 from assistant.store import load_index  # noqa: E402
 from assistant.tuning import Tuning  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
@@ -279,18 +280,19 @@ def breakdown(rows: list[dict], key: str) -> dict:
     return out
 
 
-def run_config(label: str, docs: Path, questions: list[Question], config: Config) -> dict:
+def run_config(label: str, docs: Path, questions: list[Question], config: Config,
+               store: str = "local", milvus_uri: str = "") -> dict:
     index_dir = index_for(docs, label, config)
     encoder = load_encoder(config.encoder)
     index = load_index(index_dir, encoder.encoder_id, chunker_version(config.chunk_chars))
     if not config.sentence_vectors:
         index = replace(index, sentence_vectors=None)
-    assistant = Assistant(index, encoder, config.tuning)
+    assistant = Assistant(index, encoder, config.tuning, store=open_store(store, index, milvus_uri))
     assistant.ask("预热")  # first call pays for lazy initialisation
     started = time.perf_counter()
     metrics = evaluate(assistant, questions)
     metrics["seconds"] = round(time.perf_counter() - started, 1)
-    metrics["config"] = config.describe() | {"set": label}
+    metrics["config"] = config.describe() | {"set": label, "store": store}
     return metrics
 
 
@@ -339,7 +341,14 @@ def main(argv=None) -> int:
     parser.add_argument("--configs", help="comma-separated config names to run (substring match)")
     parser.add_argument("--output", default=str(BENCH / "results.json"))
     parser.add_argument("--markdown", default=str(BENCH / "RESULTS.md"), help="'' to skip")
+    parser.add_argument("--store", default="local", choices=("local", "milvus"),
+                        help="where passages are searched")
+    parser.add_argument("--milvus-uri", default=os.environ.get("ASSISTANT_MILVUS_URI") or str(CACHE / "milvus-lite.db"),
+                        help="a .db path (milvus-lite) or http://host:19530")
     args = parser.parse_args(argv)
+    if args.store != "local" and (args.output == parser.get_default("output") or args.markdown):
+        parser.error("--store milvus needs --output elsewhere and --markdown '' (the recorded results are the default store's)")
+    store = {"store": args.store, "milvus_uri": args.milvus_uri}
 
     configs = [DEFAULT] if args.quick else COMPARISONS
     if args.configs:
@@ -350,12 +359,12 @@ def main(argv=None) -> int:
     for config in configs:
         print(f"policy sets: {config.name}", file=sys.stderr)
         for name, questions in policy_sets.items():
-            results[name].append(run_config("own", ROOT / "documents", questions, config))
+            results[name].append(run_config("own", ROOT / "documents", questions, config, **store))
     if not args.no_cmrc:
         docs, cmrc = prepare_cmrc(args.cmrc_sample or None)
         for config in configs:
             print(f"CMRC: {config.name}", file=sys.stderr)
-            results["cmrc"].append(run_config("cmrc", docs, cmrc, config))
+            results["cmrc"].append(run_config("cmrc", docs, cmrc, config, **store))
     if args.quick or args.configs:
         results = merge_into_previous(Path(args.output), results)
     Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
