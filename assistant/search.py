@@ -107,11 +107,15 @@ def fuse_rrf(dense: np.ndarray, bm25: np.ndarray, weight_dense: float) -> np.nda
 FUSIONS = {"weighted": fuse_weighted, "rrf": fuse_rrf, "bm25": fuse_bm25, "dense": fuse_dense}
 
 
-def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+def top_rows(scores: np.ndarray, k: int, support: np.ndarray | None = None) -> np.ndarray:
     """Rows of the k highest scores, best first, ties in row order: the same as
-    `np.argsort(-scores, kind="stable")[:k]`, without sorting a million scores."""
+    `np.argsort(-scores, kind="stable")[:k]`, without sorting a million scores.
+    `support`: the rows (ascending) scoring above every other row (the dense candidates, the
+    passages BM25 matched); with at least k of them only they are ranked."""
     n = len(scores)
     k = min(k, n)
+    if support is not None and len(support) >= k and n > EXACT_SORT_LIMIT:
+        return support[top_rows(scores[support], k)]
     if n <= EXACT_SORT_LIMIT or k <= 0:
         return np.argsort(-scores, kind="stable")[:k]
     kth = np.partition(scores, n - k)[n - k]  # the k-th highest score
@@ -196,17 +200,21 @@ class Searcher:
         shift = np.where(under_named, 1.0, np.where(self._rows_with_years, -1.0, 0.0)).astype(np.float32)
         return fused + self.period_weight * shift
 
-    def all_sentence_cosines(self, query_vector: np.ndarray, dense: np.ndarray, bm25: np.ndarray) -> np.ndarray | None:
+    def all_sentence_cosines(self, query_vector: np.ndarray, dense: np.ndarray, bm25: np.ndarray,
+                             matched: np.ndarray | None = None) -> np.ndarray | None:
         """The cosine of every sentence with the question (None without sentence vectors).
         A very large index scores only the sentences of candidate passages (the dense
-        candidates and the best BM25 passages); the others get -1."""
+        candidates and the best BM25 passages, `matched` being the rows BM25 matched); the
+        others get -1."""
         vectors = self.index.sentence_vectors
         if vectors is None:
             return None
         if len(vectors) <= SENTENCE_SCAN_LIMIT:
             return np.asarray(vectors @ query_vector, dtype=np.float32)
         offsets = self.index.sentence_offsets
-        rows = np.union1d(np.flatnonzero(dense > NO_CANDIDATE), top_rows(bm25, SENTENCE_CANDIDATES))
+        if matched is None:
+            matched = np.flatnonzero(bm25 > 0)
+        rows = np.union1d(np.flatnonzero(dense > NO_CANDIDATE), top_rows(bm25, SENTENCE_CANDIDATES, matched))
         sentence_rows = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in rows]) if len(rows) else \
             np.zeros(0, dtype=np.int64)
         cosines = np.full(len(vectors), -1.0, dtype=np.float32)
@@ -226,9 +234,11 @@ class Searcher:
         allowed = RowFilter(frozenset(allowed_docs), self.row_mask(allowed_docs)) if allowed_docs is not None else None
         dense = self.dense_scores(query_vector, allowed)
         bm25 = self.bm25_scores(query, allowed)
+        # The rows each side found, so rankings below partition these, not every passage.
+        dense_rows, matched = np.flatnonzero(dense > NO_CANDIDATE), np.flatnonzero(bm25 > 0)
         # Every sentence's cosine, computed once: for the hits, the best-sentence evidence and
         # (when tuned on) the dense score.
-        sentence_cosines = self.all_sentence_cosines(query_vector, dense, bm25)
+        sentence_cosines = self.all_sentence_cosines(query_vector, dense, bm25, matched)
         keep = None
         if allowed_docs is not None:
             # Passages outside the scope are not candidates at all, so the evidence the gate
@@ -245,7 +255,9 @@ class Searcher:
             fused = fused + holds * (float(fused.max()) + 1.0 if len(fused) else 0.0)
         if keep is not None:
             fused = np.where(keep, fused, -np.inf)
-        order = top_rows(fused, max(1, top_k))
+        order = top_rows(fused, max(2, top_k))
+        margin = _margin(fused[order[:2]])
+        order = order[:max(1, top_k)]
         hits = [Hit(self.index.chunks[i], int(i), float(fused[i]), float(dense[i]), float(bm25[i]),
                     self.sentence_cosines(int(i), sentence_cosines))
                 for i in order if i < len(self.index.chunks) and (keep is None or keep[i])]
@@ -255,8 +267,10 @@ class Searcher:
         top_cosine = float(dense.max()) if len(dense) else 0.0
         top_sentence = (float(sentence_cosines.max()) if sentence_cosines is not None and len(sentence_cosines)
                         else top_cosine)
-        evidence = _evidence(query, dense, bm25, fused, top_coverage, top_cosine, top_sentence,
-                             self.coverage.unknown_share(query.words))
+        evidence = _evidence(query, dense, bm25, margin, top_coverage, top_cosine, top_sentence,
+                             self.coverage.unknown_share(query.words),
+                             set(top_rows(dense, AGREEMENT_TOP, dense_rows).tolist()),
+                             set(top_rows(bm25, AGREEMENT_TOP, matched).tolist()) if len(matched) else set())
         return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence)
 
 
@@ -287,15 +301,17 @@ AGREEMENT_TOP = 5
 MAX_MARGIN = 1.0  # a quoted phrase lifts a passage far above the rest: cap its margin
 
 
-def _evidence(query: Query, dense, bm25, fused, top_coverage: float, top_cosine: float,
-              top_sentence: float, unknown_share: float) -> Evidence:
+def _margin(best_two: np.ndarray) -> float:
+    """How far the best fused score leads the second (0 without two allowed passages)."""
+    finite = best_two[np.isfinite(best_two)]
+    return float(finite[0] - finite[1]) if len(finite) > 1 else 0.0
+
+
+def _evidence(query: Query, dense, bm25, margin: float, top_coverage: float, top_cosine: float,
+              top_sentence: float, unknown_share: float, top_dense: set, top_bm25: set) -> Evidence:
     candidates = dense[dense > NO_CANDIDATE]
     spread = float(candidates.std()) if len(candidates) > 1 else 0.0
     cosine_z = (top_cosine - float(candidates.mean())) / spread if spread > 0 else 0.0
-    ordered = np.sort(fused[np.isfinite(fused)])[::-1]
-    margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
-    top_dense = set(top_rows(dense, AGREEMENT_TOP).tolist())
-    top_bm25 = set(top_rows(bm25, AGREEMENT_TOP).tolist()) if len(bm25) and bm25.max() > 0 else set()
     return Evidence(coverage=top_coverage, sentence_cosine=top_sentence, chunk_cosine=top_cosine, cosine_z=cosine_z,
                     bm25_top=math.log1p(float(bm25.max())) if len(bm25) else 0.0,
                     fused_margin=min(margin, MAX_MARGIN),

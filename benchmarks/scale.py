@@ -273,6 +273,8 @@ def measure_size(size: int, quick: bool) -> dict:
         result[f"{name}_ms"] = _percentiles(times)
         result[f"{name}_recall"] = float(np.mean(recalls))
         result[f"{name}_bytes"] = len(faiss.serialize_index(candidate)) / size
+        if name == "hnsw":
+            result["hnsw_sweep"] = _ef_sweep(candidate, query_vectors, truth)
         del candidate
     del exact
 
@@ -317,6 +319,22 @@ def serve_and_ask(index_dir: Path, quick: bool) -> dict:
 
 
 IVF_PROBES = 32
+EF_SWEEP = (64, 128, 256, 512)
+
+
+def _ef_sweep(hnsw, query_vectors: np.ndarray, truth) -> dict:
+    """efSearch -> (p50 ms, p95 ms, recall@10) on the same graph (how efSearch was chosen)."""
+    sweep = {}
+    for ef in EF_SWEEP:
+        hnsw.hnsw.efSearch = ef
+        times, recalls = [], []
+        for v, expected in zip(query_vectors, truth):
+            t = time.perf_counter()
+            found = hnsw.search(v[None, :], 100)[1][0]
+            times.append((time.perf_counter() - t) * 1000)
+            recalls.append(len(set(found[:RECALL_K]) & set(expected)) / RECALL_K)
+        sweep[ef] = (*_percentiles(times), float(np.mean(recalls)))
+    return sweep
 
 
 def _ivfpq(dim: int, size: int, matrix: np.ndarray):
@@ -411,6 +429,8 @@ def latency_section(sizes: list[int], quick: bool) -> str:
     ann_rows = [f"| {r['size']:,} | {pair(r['exact_ms'])} | {r['exact_bytes']:.0f} | {pair(r['hnsw_ms'])} | "
                 f"{r['hnsw_recall']:.3f} | {r['hnsw_bytes']:.0f} | {r['hnsw_build_s']:.1f} | {pair(r['ivfpq_ms'])} | "
                 f"{r['ivfpq_recall']:.3f} | {r['ivfpq_bytes']:.0f} | {r['ivfpq_build_s']:.1f} |" for r in results]
+    sweep_rows = [f"| {r['size']:,} | " + " | ".join(
+        f"{v[2]:.3f} ({v[0]:.1f} / {v[1]:.1f} ms)" for v in r["hnsw_sweep"].values()) + " |" for r in results]
     bm25_rows = [f"| {r['size']:,} | {pair(r['bm25_full_ms'])} | {pair(r['bm25_retrieve_ms'])} |" for r in results]
     load_rows = [f"| {r['size']:,} | {r['sentences']:,} | {r['generate_s']:.0f} | {r['write_s']:.0f} | "
                  f"{r['disk_bytes_per_passage']:.0f} | {r['load_s']:.1f} | {r['searcher_s']:.1f} | "
@@ -440,6 +460,12 @@ def latency_section(sizes: list[int], quick: bool) -> str:
         "| IVF-PQ p50 / p95 ms | IVF-PQ recall@10 | IVF-PQ bytes | IVF-PQ build s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
         *ann_rows,
+        "",
+        "HNSW recall@10 (p50 / p95 ms) by efSearch, on the same graph:",
+        "",
+        "| passages | " + " | ".join(f"efSearch {ef}" for ef in EF_SWEEP) + " |",
+        "|---|" + "---|" * len(EF_SWEEP),
+        *sweep_rows,
         "",
         "### BM25: every passage scored (the app) vs bm25s top-k",
         "",

@@ -103,3 +103,19 @@ def test_top_rows_matches_a_stable_full_sort_on_large_arrays_with_ties():
         scores = rng.integers(0, 50, n).astype(np.float32)  # many ties
         scores[rng.integers(0, n, 20)] = -np.inf
         assert top_rows(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+
+
+def test_top_rows_over_a_support_equals_the_full_ranking():
+    from assistant.search import top_rows
+
+    rng = np.random.default_rng(1)
+    n = 20_000
+    dense = np.full(n, NO_CANDIDATE, dtype=np.float32)
+    nearest = rng.choice(n, 100, replace=False)
+    dense[nearest] = rng.integers(80, 90, 100) / 100  # ties among the candidates
+    bm25 = np.zeros(n, dtype=np.float32)
+    matched = rng.choice(n, 3, replace=False)
+    bm25[matched] = [2.0, 1.0, 2.0]
+    for scores, support in ((dense, np.flatnonzero(dense > NO_CANDIDATE)), (bm25, np.flatnonzero(bm25 > 0))):
+        for k in (1, 3, 5, 50):  # k above the support's size falls back to every row
+            assert top_rows(scores, k, support).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
