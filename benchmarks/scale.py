@@ -454,7 +454,7 @@ def latency_section(sizes: list[int], quick: bool) -> str:
         "### Exact vs approximate dense search on the same vectors",
         "",
         f"Top 100 per question, one thread; recall@{RECALL_K} against exact search; bytes per passage of "
-        "the serialised index; build time on both cores. HNSW: M {store.HNSW_NEIGHBOURS}, efConstruction "
+        f"the serialised index; build time on both cores. HNSW: M {store.HNSW_NEIGHBOURS}, efConstruction "
         f"{store.HNSW_EF_CONSTRUCTION}, efSearch {store.HNSW_EF_SEARCH} (store.py). IVF-PQ: 4·√N lists, 48×8-bit codes, nprobe {IVF_PROBES}.",
         "",
         "| passages | exact p50 / p95 ms | exact bytes | HNSW p50 / p95 ms | HNSW recall@10 | HNSW bytes | HNSW build s "
