@@ -37,7 +37,8 @@ def cmd_index(args) -> int:
     if args.ray_actors is not None and (not args.ray or args.ray_actors < 1):
         raise AssistantError("--ray-actors 须为正整数，且与 --ray 一起使用")
     encoder = load_encoder(settings.encoder)
-    build = dict(max_chars=args.chunk_chars or DEFAULT_MAX_CHARS, force=args.rebuild)
+    build = dict(max_chars=args.chunk_chars or DEFAULT_MAX_CHARS, force=args.rebuild,
+                 sentence_vectors=args.sentence_vectors)
     if args.ray:
         from .ray_build import RayEncoder
 
@@ -284,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="在 Ray 集群上编码：auto（本机正在运行的集群）或 主机:端口（如 127.0.0.1:6379）")
     p_index.add_argument("--ray-actors", type=int, metavar="N",
                          help="Ray 编码进程数，每个进程一个编码器（默认：集群的 CPU 数）")
+    vectors = p_index.add_mutually_exclusive_group()
+    vectors.add_argument("--no-sentence-vectors", dest="sentence_vectors", action="store_false", default=None,
+                         help="不为每个句子编码（编码量减半，适合超大语料；日常用语问题的回答会变差，见 benchmarks/SCALE.md）；"
+                              "之后的更新沿用此设置")
+    vectors.add_argument("--sentence-vectors", dest="sentence_vectors", action="store_true",
+                         help="为每个句子编码（新索引的默认设置）")
     p_index.add_argument("--chunk-chars", type=int, default=0, help=argparse.SUPPRESS)
     p_index.set_defaults(func=cmd_index)
 

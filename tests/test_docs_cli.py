@@ -53,3 +53,19 @@ def test_bad_input_is_refused_with_a_reason(env, capsys, tmp_path, argv, problem
     argv = [a.format(source=source, missing=tmp_path / "missing.txt") for a in argv]
     assert main(argv) == 2
     assert problem in capsys.readouterr().err
+
+
+def test_index_without_sentence_vectors_keeps_that_choice_until_asked(env):
+    from assistant.config import Settings
+    from assistant.store import read_manifest
+
+    docs, _ = env
+    index_dir = Settings.from_env().index_dir
+    assert main(["index", "--no-sentence-vectors"]) == 0
+    assert read_manifest(index_dir)["sentence_vectors"] is False
+    (docs / "c.txt").write_text("第一条　新增的虚构条款，用于检查更新。\n", encoding="utf-8")
+    assert main(["index"]) == 0  # an update keeps the choice
+    manifest = read_manifest(index_dir)
+    assert manifest["sentence_vectors"] is False and "c.txt" in manifest["documents"]
+    assert main(["index", "--sentence-vectors"]) == 0
+    assert read_manifest(index_dir)["sentence_vectors"] is True
