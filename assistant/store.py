@@ -13,6 +13,9 @@ Layout of an index directory:
                            sentence_vectors.npy  one row per sentence, in chunk order
                            bm25/           bm25s arrays (numpy, loaded with allow_pickle=False)
                            terms.json      the jieba user dictionary the BM25 tokens used
+                           jieba-<key>/    jieba's prefix dictionary with those terms, written
+                                           by the first process that loads the build
+                                           (tokenize.py; not in the manifest, rebuilt if absent)
 
 Vectors and BM25 arrays are memory-mapped when loaded, so a large index costs page cache
 that processes share, not private memory. No pickle anywhere. A build is written to builds/tmp-*, then renamed and `current` is
@@ -359,5 +362,8 @@ def load_index(index_dir: Path, expected_encoder_id: str | None = None,
         raise IndexCorruptError("句向量数量与片段记录不一致，请重建索引")
     bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True)
     user_terms = json.loads((build / "terms.json").read_text(encoding="utf-8"))
+    from .tokenize import cache_dictionary_in
+
+    cache_dictionary_in(user_terms, build)  # the tokenizer keeps jieba's dictionary in the build
     return LoadedIndex(build, manifest, documents, chunks, faiss_index, bm25,
                        sentence_vectors, offsets, user_terms)

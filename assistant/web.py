@@ -41,6 +41,15 @@ EXAMPLES = [
 ]
 # Short enough to fit the portal's 420-px widget on one line each.
 WIDGET_EXAMPLES = ["减缴备案审核要多久？", "质押融资怎么支持？", "开放许可年费有优惠吗？"]
+# Gradio queue events (a chat question, the API's "ask") that run at once, per event listener;
+# more wait in Gradio's queue. An answer is ~30 ms of CPU under one interpreter lock, so a higher
+# limit adds no throughput: it decides who waits. At 4, Gradio's events queued behind each other
+# while POST /api/ask requests all ran at once. `python -m benchmarks.scale_load` (50 clients,
+# half API, half gradio_client, 25 s each, 2026-11-27, load average 3-6 from other work), Gradio
+# p50 / API p50: limit 4 → 6198 / 1075 ms (5.8x), 8 → 3828 / 1259 (3.0x), 16 → 2853 / 1787
+# (1.6x), 32 → 3240 / 2914 (1.1x; with a light HTTP client instead of gradio_client 1553 / 1427).
+# 32 covers the benchmark's 25 Gradio clients; Gradio runs at most 40 events in all.
+QUEUE_CONCURRENCY: int | None = 32
 NOT_READY = "索引正在准备中（{progress}），请稍候再问。"
 RATE_LIMITED = "提问太频繁了，请稍等一分钟再试。"
 ANSWER_FAILED = "抱歉，这个问题处理时出错了，请换个问法再试。"
@@ -149,7 +158,11 @@ class AppState:
 
         try:
             self.progress = (0, 0, "检查索引")
-            self.assistant = Assistant.open(self.settings, progress=self._on_progress)
+            assistant = Assistant.open(self.settings, progress=self._on_progress)
+            # Ready means the first question is as fast as any: without this it would build
+            # jieba's part-of-speech tagger (about half a second).
+            assistant.searcher.tokenizer.warm_up()
+            self.assistant = assistant
             if self.assistant.notice:
                 log.warning(self.assistant.notice)
             log.info("index ready: %d chunks", len(self.assistant.index.chunks))
@@ -200,6 +213,7 @@ class AppState:
             # The same settings of search and answering as the index it replaces.
             tuning = {"tuning": self.assistant.tuning} if self.assistant is not None else {}
             fresh = Assistant.open(self.settings, progress=self._on_reindex_progress, **tuning)
+            fresh.searcher.tokenizer.warm_up()
         except AssistantError as exc:
             self.reindex_error = str(exc)
             log.warning("reindex failed; the previous index keeps serving: %s", exc)
@@ -395,10 +409,12 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
         gr.Examples(examples=WIDGET_EXAMPLES if widget else EXAMPLES, inputs=box, label="示例问题",
                     elem_id="examples")
         outputs = [box, chatbot, answers, *follow]
-        box.submit(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=4, api_visibility="private")
-        send.click(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=4, api_visibility="private")
+        box.submit(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=QUEUE_CONCURRENCY,
+                   api_visibility="private")
+        send.click(respond, [box, chatbot, answers, *scope], outputs, concurrency_limit=QUEUE_CONCURRENCY,
+                   api_visibility="private")
         for button in follow:
-            button.click(respond, [button, chatbot, answers, *scope], outputs, concurrency_limit=4,
+            button.click(respond, [button, chatbot, answers, *scope], outputs, concurrency_limit=QUEUE_CONCURRENCY,
                          api_visibility="private")
         chatbot.like(on_like, [answers], None, api_visibility="private")
         # A new conversation: no earlier turn is read with the next question.
@@ -425,7 +441,7 @@ def build_chat_blocks(state: AppState, limiter: RateLimiter, feedback, widget: b
                                   history=history, filters=parsed).to_dict()
 
         if not widget:
-            gr.api(ask_api, api_name="ask", concurrency_limit=4)
+            gr.api(ask_api, api_name="ask", concurrency_limit=QUEUE_CONCURRENCY)
     return blocks
 
 
@@ -482,17 +498,20 @@ def _staff_tabs(gr, state: AppState) -> None:
 
 def create_app(settings: Settings | None = None, assistant=None):
     """The whole server. Pass `assistant` to skip the background load (tests)."""
+    from .question_log import QuestionLog
+
+    settings = settings or Settings.from_env()
+    state = AppState(settings, questions=QuestionLog(settings.data_dir / "questions.sqlite3"))
+    # The index starts loading before Gradio is imported (two seconds of the start), so the
+    # two overlap where they wait on files or run in C.
+    state.load(assistant)
+
     import gradio as gr
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse, Response
 
     from .audit import AuditLog
     from .feedback import FeedbackStore
-    from .question_log import QuestionLog
-
-    settings = settings or Settings.from_env()
-    state = AppState(settings, questions=QuestionLog(settings.data_dir / "questions.sqlite3"))
-    state.load(assistant)
     limiter = RateLimiter(settings.rate_limit_per_minute)
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     allowed = set(settings.allowed_origins)
@@ -621,11 +640,11 @@ def create_app(settings: Settings | None = None, assistant=None):
     register_console(app, state, settings, actions, state.questions, feedback)
     theme = _theme()
     widget = build_chat_blocks(state, limiter, feedback, widget=True)
-    widget.queue(default_concurrency_limit=4, max_size=64)
+    widget.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=64)
     app = gr.mount_gradio_app(app, widget, path=WIDGET_PATH, footer_links=[], theme=theme, css=CSS, head=HEAD,
                               show_error=False)
     main = build_chat_blocks(state, limiter, feedback, widget=False)
-    main.queue(default_concurrency_limit=4, max_size=128)
+    main.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=128)
     app = gr.mount_gradio_app(app, main, path="/", footer_links=["api"], theme=theme, css=CSS, head=HEAD,
                               show_error=False)
     return app

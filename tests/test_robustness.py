@@ -196,6 +196,37 @@ def web_client(invented_docs, tmp_path):
     return make
 
 
+def test_the_app_is_ready_only_with_its_tagger_made(invented_docs, tmp_path, monkeypatch):
+    """The first question after the app says it is ready does not build jieba's part-of-speech
+    tagger (about half a second): the index loader has made it."""
+    import assistant.tokenize as tokenize
+    from assistant.web import AppState
+
+    monkeypatch.setattr(tokenize, "_TOKENIZERS", {})  # a tokenizer no earlier test has used
+    settings = replace(Settings(), docs_dir=invented_docs, docs_dir_explicit=True, index_dir=tmp_path / "index",
+                       data_dir=tmp_path / "data", encoder="hashing")
+    state = AppState(settings)
+    state.load()
+    assert state.wait(120) and state.ready, state.error
+    assert state.assistant.searcher.tokenizer._pos is not None
+
+
+def test_ask_events_let_the_load_benchmarks_gradio_clients_run_at_once(web_client):
+    """The chat's and the API's ask events share one concurrency limit, high enough that the
+    25 Gradio clients of benchmarks/scale_load.py never wait behind four running events (their
+    p50 was 6x the API's at 4, 1.1x at 32)."""
+    import assistant.web as web
+
+    client = web_client()
+    blocks = [route.app.get_blocks() for route in client.app.routes if hasattr(getattr(route, "app", None), "get_blocks")]
+    assert len(blocks) == 2  # the widget and the main page
+    asks = [fn for b in blocks for fn in b.fns.values() if getattr(fn.fn, "__name__", "") in ("respond", "ask_api")]
+    assert len(asks) == 2 * 5 + 1  # submit, send and three follow-ups on each page; the API's ask
+    assert {fn.concurrency_limit for fn in asks} == {web.QUEUE_CONCURRENCY}
+    assert web.QUEUE_CONCURRENCY is None or web.QUEUE_CONCURRENCY >= 25
+    assert all(b._queue.default_concurrency_limit == web.QUEUE_CONCURRENCY for b in blocks)
+
+
 def test_app_keeps_serving_when_the_encoder_fails_for_one_input(web_client):
     client = web_client()
     failed = client.post("/api/ask", json={"question": "故障测试"})

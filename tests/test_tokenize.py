@@ -58,3 +58,45 @@ def test_sentence_choice_reads_everyday_expansions_but_not_question_form_hints()
     assert "社会团体" in tokenizer.expansions(question, everyday_only=True)
     assert "工作日" in tokenizer.expansions(question)  # search still widens 多久
     assert "工作日" not in tokenizer.expansions(question, everyday_only=True)
+
+
+def test_dictionary_kept_beside_the_index_is_read_back_and_tokenizes_the_same(tmp_path, monkeypatch):
+    import jieba
+
+    terms = collect_user_terms(["印发《天津市知识产权质押融资入园惠企行动方案》。"])
+    built = PolicyTokenizer(terms, cache_dir=tmp_path)  # builds jieba's dictionary, keeps it
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("jieba-")]
+    assert len(kept) == 1 and (kept[0] / "words.txt").is_file()
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("jieba's dictionary was built again instead of read from the index")
+
+    monkeypatch.setattr(jieba.Tokenizer, "gen_pfdict", no_build)
+    monkeypatch.setattr(jieba.posseg.POSTokenizer, "load_word_tag", no_build)
+    read = PolicyTokenizer(terms, cache_dir=tmp_path)
+    assert read._jieba.FREQ == built._jieba.FREQ and read._jieba.total == built._jieba.total
+    for text in ("设立商标巡回评审庭，开展质押融资", "天津市知识产权质押融资入园惠企行动方案哪年印发", "上海的个体工商户能申请吗"):
+        folded = normalize(text)
+        assert read.tokens(text) == built.tokens(text)
+        assert read.tagged(folded) == built.tagged(folded)
+    # Other terms are another dictionary: not read from this one.
+    monkeypatch.undo()
+    other = PolicyTokenizer(collect_user_terms([]), cache_dir=tmp_path)
+    assert "天津市知识产权质押融资入园惠企行动方案" not in other._jieba.FREQ
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("jieba-")]) == 2
+
+
+def test_a_damaged_dictionary_beside_the_index_is_built_again(tmp_path):
+    terms = collect_user_terms([])
+    PolicyTokenizer(terms, cache_dir=tmp_path)
+    kept = next(p for p in tmp_path.iterdir() if p.name.startswith("jieba-"))
+    (kept / "words.txt").write_text("专利\n质押", encoding="utf-8")  # no longer matches freqs.npy
+    tokenizer = PolicyTokenizer(terms, cache_dir=tmp_path)
+    assert len(tokenizer._jieba.FREQ) > 100000 and "质押融资" in tokenizer.tokens("开展质押融资")
+
+
+def test_warm_up_makes_the_part_of_speech_tagger():
+    tokenizer = PolicyTokenizer(collect_user_terms([]))
+    assert tokenizer._pos is None
+    tokenizer.warm_up()
+    assert tokenizer._pos is not None
