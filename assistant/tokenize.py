@@ -306,6 +306,8 @@ class PolicyTokenizer:
 
                 shutil.rmtree(cache, ignore_errors=True)
             with self._lock:
+                # Without user terms nothing has loaded jieba's dictionary yet.
+                self._jieba.check_initialized()
                 self._pos = self._pos_tokenizer()
             _save_dictionary(cache, self._jieba.FREQ, self._jieba.total, self._pos.word_tag_tab)
 

@@ -100,3 +100,13 @@ def test_warm_up_makes_the_part_of_speech_tagger():
     assert tokenizer._pos is None
     tokenizer.warm_up()
     assert tokenizer._pos is not None
+
+
+def test_dictionary_cache_of_an_index_without_user_terms(tmp_path):
+    """An index whose documents yield no user terms still caches and reloads jieba's dictionary."""
+    from assistant.tokenize import PolicyTokenizer
+
+    first = PolicyTokenizer([], cache_dir=tmp_path)
+    second = PolicyTokenizer([], cache_dir=tmp_path)
+    text = "专利质押融资登记办理时间压缩到5个工作日"
+    assert first.tokens(text) == second.tokens(text) and first.tokens(text)
