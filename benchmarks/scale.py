@@ -266,14 +266,7 @@ def measure_size(size: int, quick: bool) -> dict:
         candidate.add(contents.chunk_matrix)
         result[f"{name}_build_s"] = time.perf_counter() - t
         faiss.omp_set_num_threads(1)
-        times, recalls = [], []
-        for v, expected in zip(query_vectors, truth):
-            t = time.perf_counter()
-            found = candidate.search(v[None, :], 100)[1][0]
-            times.append((time.perf_counter() - t) * 1000)
-            recalls.append(len(set(found[:RECALL_K]) & set(expected)) / RECALL_K)
-        result[f"{name}_ms"] = _percentiles(times)
-        result[f"{name}_recall"] = float(np.mean(recalls))
+        result[f"{name}_ms"], result[f"{name}_recall"] = _timed_recall(candidate, query_vectors, truth)
         result[f"{name}_bytes"] = len(faiss.serialize_index(candidate)) / size
         if name == "hnsw":
             result["hnsw_sweep"] = _ef_sweep(candidate, query_vectors, truth)
@@ -329,14 +322,20 @@ def _ef_sweep(hnsw, query_vectors: np.ndarray, truth) -> dict:
     sweep = {}
     for ef in EF_SWEEP:
         hnsw.hnsw.efSearch = ef
-        times, recalls = [], []
-        for v, expected in zip(query_vectors, truth):
-            t = time.perf_counter()
-            found = hnsw.search(v[None, :], 100)[1][0]
-            times.append((time.perf_counter() - t) * 1000)
-            recalls.append(len(set(found[:RECALL_K]) & set(expected)) / RECALL_K)
-        sweep[ef] = (*_percentiles(times), float(np.mean(recalls)))
+        percentiles, recall = _timed_recall(hnsw, query_vectors, truth)
+        sweep[ef] = (*percentiles, recall)
     return sweep
+
+
+def _timed_recall(index, query_vectors: np.ndarray, truth) -> tuple[tuple[float, float], float]:
+    """((p50, p95) ms of a top-100 search, mean recall@10 against `truth`) over the questions."""
+    times, recalls = [], []
+    for v, expected in zip(query_vectors, truth):
+        t = time.perf_counter()
+        found = index.search(v[None, :], 100)[1][0]
+        times.append((time.perf_counter() - t) * 1000)
+        recalls.append(len(set(found[:RECALL_K]) & set(expected)) / RECALL_K)
+    return _percentiles(times), float(np.mean(recalls))
 
 
 def _ivfpq(dim: int, size: int, matrix: np.ndarray):
