@@ -1,7 +1,7 @@
 """The quality benchmark in CI: fails the build when a figure drops below its floor.
 
 Runs the default configuration on the own, held-out, blind and the two everyday-wording question sets and on a fixed
-sample of CMRC 2018 dev questions over an index of their paragraphs plus distractors (400 of the 848), built once and
+sample of CMRC 2018 dev questions over an index of their paragraphs plus distractors (120 of the 848), built once and
 cached outside the checkout by content hash (benchmarks/quality.py CACHE); on a busy machine
 that first build can take far longer than usual, so its timeout only catches a hang.
 Floors live in benchmarks/floors.json.
