@@ -28,7 +28,7 @@ class Coverage:
         self.texts = normalized_texts
         self.synonyms = synonyms
         step = max(1, -(-len(normalized_texts) // EXACT_COUNT_LIMIT))
-        self._counted = normalized_texts[::step]  # every text unless there are very many
+        self._counted = normalized_texts if step == 1 else normalized_texts[::step]  # a sample only of very many
         self._scale = len(normalized_texts) / len(self._counted) if self._counted else 1.0
         self._token_counts = token_counts if step > 1 else None
         self._df_cache: dict[str, int] = {}
