@@ -24,7 +24,7 @@ from collections import Counter
 
 import numpy as np
 
-from .passage_store import NO_CANDIDATE, LocalStore, RowFilter, _is_exact
+from .passage_store import NO_CANDIDATE, LocalStore, RowFilter, is_exact
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class MilvusStore:
         self.sparse = sparse  # False: the server has no sparse vectors, BM25 stays local
         self.local = LocalStore(index)
         self.documents = frozenset(c.doc_id for c in index.chunks)
-        self.exact = _is_exact(index.faiss_index)
+        self.exact = is_exact(index.faiss_index)
         self.vocab = index.bm25.vocab_dict
 
     # ------------------------------------------------------------ opening

@@ -56,7 +56,7 @@ class LocalStore:
         faiss_index = self.index.faiss_index
         if allowed is None:
             sims, ids = faiss_index.search(query, min(self.rows, candidates))
-        elif _is_exact(faiss_index):
+        elif is_exact(faiss_index):
             # Exact search scores every passage anyway: score them all and let the mask keep
             # the allowed ones (the allowed passages may all lie beyond the nearest).
             sims, ids = faiss_index.search(query, self.rows)
@@ -77,7 +77,8 @@ class LocalStore:
         return scores
 
 
-def _is_exact(faiss_index) -> bool:
+def is_exact(faiss_index) -> bool:
+    """Is this FAISS index exact (flat) search, scoring every vector?"""
     import faiss
 
     return isinstance(faiss_index, faiss.IndexFlat)

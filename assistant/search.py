@@ -201,7 +201,7 @@ class Searcher:
         return fused + self.period_weight * shift
 
     def all_sentence_cosines(self, query_vector: np.ndarray, dense: np.ndarray, bm25: np.ndarray,
-                             matched: np.ndarray | None = None) -> np.ndarray | None:
+                             matched: np.ndarray) -> np.ndarray | None:
         """The cosine of every sentence with the question (None without sentence vectors).
         A very large index scores only the sentences of candidate passages (the dense
         candidates and the best BM25 passages, `matched` being the rows BM25 matched); the
@@ -212,8 +212,6 @@ class Searcher:
         if len(vectors) <= SENTENCE_SCAN_LIMIT:
             return np.asarray(vectors @ query_vector, dtype=np.float32)
         offsets = self.index.sentence_offsets
-        if matched is None:
-            matched = np.flatnonzero(bm25 > 0)
         rows = np.union1d(np.flatnonzero(dense > NO_CANDIDATE), top_rows(bm25, SENTENCE_CANDIDATES, matched))
         sentence_rows = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in rows]) if len(rows) else \
             np.zeros(0, dtype=np.int64)
