@@ -22,7 +22,8 @@ from .chunking import Chunk
 from .document_facts import DocumentFact
 from .gate import load_gate
 from .highlight import find_highlight
-from .query import CALENDAR_KINDS, Query
+from .places import about_elsewhere
+from .query import CALENDAR_KINDS, PRICE_KINDS, Query
 from .search import Hit, SearchResult
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
@@ -158,6 +159,11 @@ def amended_note(citation: Citation) -> str:
     return ""
 
 
+def _about_elsewhere(query: Query, hit: Hit, documents: dict[str, IndexedDocument]) -> bool:
+    meta = documents[hit.chunk.doc_id].meta
+    return about_elsewhere(query.places, meta.issuer, meta.title, " ".join((*hit.chunk.section, hit.chunk.text)))
+
+
 def _title(documents: dict[str, IndexedDocument], chunk: Chunk) -> str:
     meta = documents[chunk.doc_id].meta
     return meta.short_title or meta.title
@@ -165,8 +171,13 @@ def _title(documents: dict[str, IndexedDocument], chunk: Chunk) -> str:
 
 def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, IndexedDocument],
             min_subject: float) -> list[Candidate]:
-    """The best-ranked sentences that state the kind of fact asked, about its subject."""
-    return [c for c in ranked[:KIND_CHECK_TOP] if result.query.states_asked_kind(c.text)
+    """The best-ranked sentences that state the kind of fact asked, about its subject; a
+    price or a saving must be that of the fee the question names ("代理费多少钱" is not
+    answered by a request fee)."""
+    query = result.query
+    fees = query.named_fees if query.intent.kind and query.intent.kind.name in PRICE_KINDS else ()
+    return [c for c in ranked[:KIND_CHECK_TOP] if query.states_asked_kind(c.text)
+            and all(fee in c.text or any(fee in s for s in c.hit.chunk.section) for fee in fees)
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 
 
@@ -182,7 +193,13 @@ def _answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
             decision: str) -> Answer:
     if decision != "answer":
         return not_found(query, result if decision == "related" else None, documents)
-    candidates = score_sentences(query, result.hits[:tuning.chunks_considered])
+    hits = result.hits[:tuning.chunks_considered]
+    if query.places:
+        # "北京那边…" put to a Tianjin office: its passages do not speak for Beijing.
+        hits = [h for h in hits if not _about_elsewhere(query, h, documents)]
+        if not hits:
+            return not_found(query, result, documents)
+    candidates = score_sentences(query, hits)
     if not candidates:
         return not_found(query)
     intent = query.intent

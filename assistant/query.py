@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .places import places_named
 from .tokenize import PolicyTokenizer, content_bigrams, normalize, quoted_in_normalized
 
 MAX_QUESTION_CHARS = 500  # longer input is cut: no real question needs more
@@ -74,8 +75,13 @@ class AnswerKind:
 # The first matching kind applies. A question of a kind none of the top sentences can
 # answer ("申请注册商标要交多少钱" over documents with no trademark fees) is refused.
 ANSWER_KINDS: tuple[AnswerKind, ...] = (
-    AnswerKind("money", re.compile(r"多少钱|交多少|缴多少|收多少|费用是多少|收费标准是|多少费"),
+    AnswerKind("money", re.compile(r"多少钱|交多少|缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
+                                   r"费用怎么算"),
                re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
+    # A grant, subsidy or premium asked in everyday words ("能拿到多少资助资金", "补贴多少保费")
+    # is an amount or a share; a bare count ("24项产品") does not answer it.
+    AnswerKind("grant", re.compile(r"多少(?:资金|资助|补贴|补助|奖励|奖金|经费|保费)|(?:补贴|补助|资助|奖励|奖金|报销)(?:了)?多少"),
+               re.compile(r"\d\s*(?:元|万元|亿元)|[%％]|百分之|免缴|免收|不收取")),
     AnswerKind("rate", re.compile(r"利率|费率|税率"), re.compile(r"[%％]|厘")),
     # Everyday wording too: 少交多少, 能省多少, 打几折.
     AnswerKind("share", re.compile(r"比例|百分之|多少%|几成|减多少|免多少|减免多少|少交多少|少缴多少|少付多少|"
@@ -106,6 +112,8 @@ def named_years(text: str) -> tuple[int, ...]:
 
 
 CALENDAR_KINDS = ("day", "year", "date")  # the kinds that ask "when"
+PRICE_KINDS = ("money", "grant", "share")  # the kinds that ask what something costs or saves
+GENERIC_FEES = frozenset("费用 收费 缴费 交费 免费 官费 付费 花费 经费 学费 话费 消费 浪费 运费".split())
 
 
 def _named_year_pattern(years: tuple[int, ...]) -> re.Pattern:
@@ -163,18 +171,26 @@ class Query:
     quoted: tuple[str, ...]  # phrases the user put in quotes or 《》
     intent: Intent
     years: tuple[int, ...] = ()  # years named ("22年" → 2022)
+    places: tuple[str, ...] = ()  # places named ("北京", "深圳"; places.py)
 
     @classmethod
     def parse(cls, text, tokenizer: PolicyTokenizer) -> "Query":
         cleaned = clean_question(text)
         normalized = normalize(cleaned)
+        words = tuple(tokenizer.content_words(normalized))
         return cls(text=cleaned, normalized=normalized,
                    tokens=tuple(tokenizer.query_tokens(normalized)),
-                   words=tuple(tokenizer.content_words(normalized)),
+                   words=words,
                    bigrams=frozenset(content_bigrams(normalized).union(
                        *(content_bigrams(term) for term in tokenizer.expansions(normalized, everyday_only=True)))),
                    quoted=tuple(quoted_in_normalized(normalized)),
-                   intent=Intent.read(cleaned), years=named_years(normalized))
+                   intent=Intent.read(cleaned), years=named_years(normalized),
+                   places=places_named(w for w, _ in words))
+
+    @property
+    def named_fees(self) -> tuple[str, ...]:
+        """The particular fees a question names ("代理费", "年费"), not fees in general."""
+        return tuple(w for w, _ in self.words if len(w) >= 2 and w.endswith("费") and w not in GENERIC_FEES)
 
     def states_asked_kind(self, sentence: str) -> bool:
         """Whether `sentence` states the kind of fact asked. A year the question names is

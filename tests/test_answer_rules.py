@@ -37,6 +37,21 @@ def test_day_and_year_questions_want_a_day_or_a_year():
     assert states("哪年到哪年在位", "475年至477年在位")
 
 
+def test_grants_and_prices_in_everyday_words_want_an_amount():
+    assert kind_of("一个项目能拿到多少资助资金") == "grant"
+    assert kind_of("政府能补贴多少保费") == "grant"
+    assert states("补贴多少", "按保费的50%给予补贴") and states("资助多少", "每项资助10万元")
+    assert not states("能拿到多少资助资金", "累计推出24项知识产权保险产品")  # a count is not a grant
+    assert kind_of("贯标认证大概要花多少钱") == "money" and kind_of("马德里注册费用怎么算") == "money"
+
+
+def test_a_price_question_names_its_fee():
+    tokenizer = tokenizer_for([])
+    assert Query.parse("找代理机构申请发明，代理费一般多少钱", tokenizer).named_fees == ("代理费",)
+    assert Query.parse("发明专利的年费可以减多少", tokenizer).named_fees == ("年费",)
+    assert Query.parse("申请专利的费用要交多少", tokenizer).named_fees == ()  # fees in general
+
+
 def _document(doc_id, text, **meta):
     return IndexedDocument(doc_id, DocumentMeta(**meta), "hash", text)
 

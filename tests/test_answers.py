@@ -39,6 +39,16 @@ def test_near_miss_questions_are_refused_not_answered_with_another_fact(shipped_
         assert not answer.found, answer.answer
 
 
+def test_questions_about_another_place_or_another_fee_are_not_answered(shipped_assistant):
+    # The Tianjin work summary does not speak for Shanghai; the fee documents state no
+    # agency fee. The same questions without the other place or fee are answered.
+    assert not shipped_assistant.ask("上海那边专利费用减缴备案审核要多久？").found
+    assert shipped_assistant.ask("天津的专利费用减缴备案审核要多久？").found
+    assert not shipped_assistant.ask("申请专利的代理费多少钱").found
+    national = shipped_assistant.ask("在北京申请专利，个人减缴比例是多少")  # national rules apply everywhere
+    assert national.found and "85%" in national.answer
+
+
 def test_document_date_comes_from_metadata_and_the_text_is_quoted(shipped_assistant):
     answer = shipped_assistant.ask("市知识产权局2021年工作总结和2022年工作要点的通知是哪天发的")
     assert answer.found and answer.mode == "document"
