@@ -186,13 +186,18 @@ def answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocum
     """The cited answer to `query` from `result`, or "not found" (with related passages when
     the evidence is not strong enough to answer but not negligible either)."""
     decision, confidence = gate_decision(result, tuning)
-    return replace(_answer(query, result, documents, tuning, decision), confidence=confidence)
+    if decision == "answer":
+        reply = extract(query, result, documents, tuning)
+    else:
+        reply = not_found(query, result if decision == "related" else None, documents)
+    return replace(reply, confidence=confidence)
 
 
-def _answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocument], tuning: Tuning,
-            decision: str) -> Answer:
-    if decision != "answer":
-        return not_found(query, result if decision == "related" else None, documents)
+def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocument],
+            tuning: Tuning = Tuning()) -> Answer:
+    """The answer the passages give once the gate lets the question through, or "not found"
+    when no sentence states what is asked (benchmarks/calibrate.py calls it to learn the gate
+    end to end)."""
     hits = result.hits[:tuning.chunks_considered]
     if query.places:
         # "北京那边…" put to a Tianjin office: its passages do not speak for Beijing.

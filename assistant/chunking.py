@@ -33,6 +33,9 @@ _HEADING_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("arabic_paren", re.compile(r"[（(]\d{1,2}[）)]")),
 ]
 ARTICLE = re.compile(rf"第[{_CN_NUM}\d]+条")
+# The clause stating why and on what a policy rests: "为贯彻…，根据《…》…，制定本办法".
+PURPOSE_CLAUSE = re.compile(r"^(?:第.{1,4}条\s*)?为(?:了|贯彻|进一步|加快|加强|落实|规范|促进|支持|更好)|"
+                            r"(?:根据|依据|依照)《|制定本(?:办法|规定|细则|条例|措施)")
 _INLINE_ENUM = re.compile(rf"[{_CN_NUM}]{{1,3}}是")
 # The number a heading or item starts with ("一、", "(二十二)", "第三条", "六是", "1."): not a
 # count and not a topic. Read by answer highlighting and by follow-up suggestions.

@@ -92,8 +92,11 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("day", re.compile(r"哪天|哪一天|哪日|几号|几月几日|日期"), _DAY),
     AnswerKind("year", re.compile(r"哪年|哪一年|哪几年|几几年"), _YEAR),
     AnswerKind("date", re.compile(r"什么时候|何时|几月"), _DATE),
-    AnswerKind("count", re.compile(r"多少|(?<!哪)几"), _DIGIT),
+    # "几" after 那/这/好/前 means "several" ("那几类", "好几个"), not "how many".
+    AnswerKind("count", re.compile(r"多少|(?<![哪那这好前])几"), _DIGIT),
 )
+# A yes/no question ("几个部门之间会不会定期碰头") uses 几 and 多少 as "several", not to ask a count.
+_YES_NO = re.compile(r"能不能|会不会|有没有|是不是|可不可以|行不行|要不要|算不算|吗\s*[？?。！!]?\s*$")
 
 
 # A year the question names: "2022年", "2022", "22年" (two digits only before 年, and not a
@@ -123,7 +126,10 @@ def _named_year_pattern(years: tuple[int, ...]) -> re.Pattern:
 
 def answer_kind(question: str) -> AnswerKind | None:
     """The kind of fact the question asks for, if any."""
-    return next((k for k in ANSWER_KINDS if k.asks.search(question)), None)
+    kind = next((k for k in ANSWER_KINDS if k.asks.search(question)), None)
+    if kind is not None and kind.name == "count" and _YES_NO.search(question):
+        return None
+    return kind
 
 
 # ---------------------------------------------------------------- other intents
@@ -131,6 +137,9 @@ def answer_kind(question: str) -> AnswerKind | None:
 _LIST_Q = re.compile(r"有哪些|哪些|都有|包括什么|包括哪|列举|几项|几种|几类|分别|什么条件|哪些条件|条件是什么|什么要求|什么情况下")
 _WORDING_Q = re.compile(r"原文|原话|怎么写|如何写|怎么表述|如何表述|原句|全称|完整名称|全名|正式名称|原文表述")
 _FULL_NAME_Q = re.compile(r"全称|完整名称|全名|正式名称")
+# Why a policy was made or what it rests on: its opening clause ("为…，根据《…》，制定本办法") says.
+_PURPOSE_Q = re.compile(r"目的|初衷|为了什么|为啥|为什么要?(?:出台|制定|发|搞|定)|想帮|想解决|出发点|背景|"
+                        r"依据|根据哪|凭什么|上位法|哪部法|什么法")
 _ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发)"
 # Questions about a document itself: when it was issued, by whom, its number.
 DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
@@ -151,12 +160,14 @@ class Intent:
     wants_wording: bool  # 原文怎么写 / 全称: the exact text
     wants_full_name: bool  # 全称: the 《title》 in the quote
     document_fact: str | None  # date | issuer | number of a document itself
+    wants_purpose: bool = False  # 目的 / 依据: the clause saying why and on what basis it was made
 
     @classmethod
     def read(cls, text: str) -> "Intent":
         return cls(kind=answer_kind(text), wants_list=bool(_LIST_Q.search(text)),
                    wants_wording=bool(_WORDING_Q.search(text)), wants_full_name=bool(_FULL_NAME_Q.search(text)),
-                   document_fact=next((name for name, pattern in DOCUMENT_FACT_QUESTIONS if pattern.search(text)), None))
+                   document_fact=next((name for name, pattern in DOCUMENT_FACT_QUESTIONS if pattern.search(text)), None),
+                   wants_purpose=bool(_PURPOSE_Q.search(text)))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import Chunk
+from .chunking import PURPOSE_CLAUSE, Chunk
 from .coverage import Coverage
 from .gate import Evidence
 from .index import embedding_text
@@ -36,6 +36,9 @@ COVERAGE_TOP_HITS = 2  # relevance coverage is measured on this many best passag
 # vectors to read per question, ~15 ms here (benchmarks/SCALE.md).
 SENTENCE_SCAN_LIMIT = 100_000
 SENTENCE_CANDIDATES = 200  # best BM25 passages whose sentences are scored besides the dense ones
+# Added to passages holding a policy's purpose clause when the question asks why or on what
+# basis it was made (same size as the named-year preference).
+PURPOSE_WEIGHT = 0.15
 EXACT_SORT_LIMIT = 4096  # arrays up to this size are fully sorted; larger ones partitioned first
 
 
@@ -143,6 +146,7 @@ class Searcher:
                                   for c in index.chunks]
         self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms, bm25_document_counts(index.bm25))
         self.period_weight = tuning.period_weight
+        self._rows_with_purpose = None  # passages holding a policy's purpose clause (_prefer_purpose)
         # Per passage, as arrays, so a filter or a named year costs one vector operation per
         # question, not a Python loop over every passage.
         documents = sorted({c.doc_id for c in index.chunks})
@@ -200,6 +204,17 @@ class Searcher:
         shift = np.where(under_named, 1.0, np.where(self._rows_with_years, -1.0, 0.0)).astype(np.float32)
         return fused + self.period_weight * shift
 
+    def _prefer_purpose(self, query: Query, fused: np.ndarray) -> np.ndarray:
+        """A question asking why or on what basis a policy was made ("依据哪部法", "目的") is
+        answered by its opening clause, which shares few words with it: passages holding
+        such a clause come forward."""
+        if not query.intent.wants_purpose or not len(fused):
+            return fused
+        if self._rows_with_purpose is None:  # made on the first such question
+            self._rows_with_purpose = np.array([any(PURPOSE_CLAUSE.search(t) for t in c.sentence_texts())
+                                                for c in self.index.chunks], dtype=bool)
+        return fused + PURPOSE_WEIGHT * self._rows_with_purpose
+
     def all_sentence_cosines(self, query_vector: np.ndarray, dense: np.ndarray, bm25: np.ndarray,
                              matched: np.ndarray) -> np.ndarray | None:
         """The cosine of every sentence with the question (None without sentence vectors).
@@ -247,6 +262,7 @@ class Searcher:
                 sentence_cosines = np.where(per_sentence, sentence_cosines, -1.0).astype(np.float32)
         fused = self.fuse(self._with_sentences(dense, sentence_cosines), bm25, self.weight_dense)
         fused = self._prefer_named_period(query, fused)
+        fused = self._prefer_purpose(query, fused)
         if query.quoted:
             # A phrase the user quotes is a wording lookup: passages holding it come first.
             holds = np.array([any(p in text for p in query.quoted) for text in self.normalized_chunks])

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from .chunking import PURPOSE_CLAUSE
 from .query import Query
 from .search import Hit, SearchResult
 from .tokenize import bigrams, normalize
@@ -98,6 +99,8 @@ def score_sentences(query: Query, hits: list[Hit]) -> list[Candidate]:
         if intent.wants_full_name and has_title(text):
             score += W_CUE
         if intent.wants_list and text.endswith(LIST_INTRO_ENDINGS):
+            score += W_CUE
+        if intent.wants_purpose and PURPOSE_CLAUSE.search(text):
             score += W_CUE
         out.append(Candidate(rank, hit, i, s, e, text, score))
     return sorted(out, key=lambda c: -c.score)

@@ -7,8 +7,9 @@ Examples (each a question's `Evidence` from search, see assistant/gate.py):
   positives   answerable questions over the shipped documents: the own set and the even-numbered
               half of ../shared/data/policy_colloquial; CMRC questions over their own corpus
   negatives   out-of-scope questions of the same sets; made automatically: every answerable
-              policy question asked against the index *without its document*, and CMRC
-              questions asked against the policy documents
+              policy question asked against the index *without its document*, CMRC
+              questions asked against the policy documents, and other CMRC questions asked
+              against the CMRC index *without their paragraph* (leave-paragraph-out)
 Validation (threshold choice): the held-out set and the odd-numbered half of policy_colloquial.
 Reported, never used for fitting or choosing: the blind set and our blind everyday set.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sys
 import tempfile
@@ -34,11 +36,10 @@ import numpy as np
 
 from benchmarks.quality import (BLIND, COLLOQUIAL, DEFAULT, EVERYDAY, HELDOUT, ROOT, Question, index_for,
                                 load_everyday_questions, load_own_questions, prepare_cmrc)
-from assistant.answer import stating
+from assistant.answer import extract
 from assistant.encoders import load_encoder
 from assistant.gate import MODEL_FILE, Evidence, Gate
 from assistant.index import build_index
-from assistant.sentences import score_sentences
 from assistant.service import Assistant
 from assistant.store import load_index
 from assistant.tuning import Tuning
@@ -47,17 +48,22 @@ RELATED_KEEPS_ANSWERABLE = 0.99
 L2 = 1.0
 
 
-def evidence_rows(assistant: Assistant, questions: list[Question], label: int | None = None) -> list[dict]:
-    """Per question: features, label (in scope unless `label` overrides) and whether the
-    asked-for kind of fact is stated among the best sentences."""
+def evidence_rows(assistant: Assistant, questions: list[Question], label: int | None = None,
+                  without_source: bool = False) -> list[dict]:
+    """Per question: features, label (in scope unless `label` overrides) and whether an answer
+    would be given once the gate lets it through (`kind_ok`: a sentence states the asked kind of
+    fact, about the fee and the place asked). With `without_source`, each question is asked
+    with the article it was written from left out (CMRC leave-paragraph-out negatives)."""
     rows = []
+    every = frozenset(assistant.index.documents)
     for q in questions:
         query = assistant.searcher.parse(q.question)
-        result = assistant.searcher.search(query, top_k=5)
-        kind_ok = True
-        if query.intent.kind:
-            candidates = score_sentences(query, result.hits[:assistant.tuning.chunks_considered])
-            kind_ok = bool(stating(result, candidates, assistant.index.documents, assistant.tuning.min_subject))
+        allowed = None
+        if without_source:  # the whole article: its other paragraphs may hold the answer too
+            article = assistant.index.documents[q.source].meta.title
+            allowed = frozenset(d for d in every if assistant.index.documents[d].meta.title != article)
+        result = assistant.searcher.search(query, top_k=5, allowed_docs=allowed)
+        kind_ok = extract(query, result, assistant.index.documents, assistant.tuning).found
         rows.append({"x": result.evidence.vector(), "y": int(q.in_scope if label is None else label),
                      "kind_ok": kind_ok, "question": q.question})
     return rows
@@ -118,6 +124,8 @@ def rates(gate: Gate, rows: list[dict], threshold: float) -> tuple[float, float]
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cmrc-sample", type=int, default=300)
+    parser.add_argument("--leave-out", type=int, default=300,
+                        help="CMRC questions asked without their article, as negatives (0 = none)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     encoder = load_encoder(DEFAULT.encoder)
@@ -127,13 +135,18 @@ def main(argv=None) -> int:
     colloquial = load_everyday_questions(COLLOQUIAL)
     coll_train, coll_valid = colloquial[0::2], colloquial[1::2]
     _, cmrc_questions = prepare_cmrc(args.cmrc_sample)
-    cmrc_docs, _ = prepare_cmrc(None)
+    # Leave-paragraph-out negatives: other CMRC questions, asked with their own article
+    # left out of the CMRC index, so the corpus is near the topic but does not hold the answer.
+    cmrc_docs, cmrc_pool = prepare_cmrc(None)
+    chosen = {q.question for q in cmrc_questions}
+    cmrc_negatives = random.Random(1).sample([q for q in cmrc_pool if q.question not in chosen], args.leave_out)
     cmrc = Assistant(load_index(index_for(cmrc_docs, "cmrc", DEFAULT)), encoder, Tuning(gate="relevance"))
 
     print("evidence: training examples", file=sys.stderr)
     train = (evidence_rows(policy, own) + evidence_rows(policy, coll_train)
              + without_their_document(own + coll_train, own_index, encoder)
-             + evidence_rows(cmrc, cmrc_questions) + evidence_rows(policy, cmrc_questions, label=0))
+             + evidence_rows(cmrc, cmrc_questions) + evidence_rows(policy, cmrc_questions, label=0)
+             + evidence_rows(cmrc, cmrc_negatives, label=0, without_source=True))
     print("evidence: validation and report sets", file=sys.stderr)
     valid = evidence_rows(policy, load_own_questions(HELDOUT)) + evidence_rows(policy, coll_valid)
     report_sets = {"own (train)": evidence_rows(policy, own), "colloquial even (train)": evidence_rows(policy, coll_train),

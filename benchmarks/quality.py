@@ -73,6 +73,7 @@ class Question:
     category: str = ""  # own sets: topic; everyday sets: style (colloquial, paraphrase, keyword, long)
     document: str = ""  # everyday sets: the document (part) that answers it
     loose: bool = False  # score as the everyday sets' README says: NFKC, whitespace removed
+    source: str = ""  # CMRC: the paragraph's document the question was written from
 
 
 @dataclass
@@ -125,7 +126,8 @@ def prepare_cmrc(sample: int | None, paragraphs: int | None = None) -> tuple[Pat
             contexts[para["id"]] = (para["context"], article.get("title", "").replace('"', "'"))
             for qa in para["qas"]:
                 answers = sorted({a["text"].strip() for a in qa["answers"] if a["text"].strip()})
-                question = Question(qa["question"], True, answers, answers, False, "cmrc")
+                question = Question(qa["question"], True, answers, answers, False, "cmrc",
+                                    source=f"{para['id']}.txt")
                 questions.append(question)
                 by_question[id(question)] = para["id"]
     if sample and sample < len(questions):

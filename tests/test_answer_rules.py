@@ -45,6 +45,23 @@ def test_grants_and_prices_in_everyday_words_want_an_amount():
     assert kind_of("贯标认证大概要花多少钱") == "money" and kind_of("马德里注册费用怎么算") == "money"
 
 
+def test_several_is_not_how_many():
+    assert kind_of("去年一共曝光了几个典型案例") == "count"
+    assert kind_of("那几类单位以外的硬报上去会怎样") is None  # 那几类: "those few kinds"
+    assert kind_of("几个部门之间会不会定期碰头") is None  # a yes/no question
+    assert kind_of("打算申请几个专利，能不能少交一点") is None
+
+
+def test_why_and_on_what_basis_questions_want_the_opening_clause():
+    from assistant.chunking import PURPOSE_CLAUSE
+    from assistant.query import Intent
+    assert Intent.read("这个办法是依据哪部法制定的").wants_purpose
+    assert Intent.read("出台这个政策的目的是什么").wants_purpose
+    assert not Intent.read("减缴比例是多少").wants_purpose
+    assert PURPOSE_CLAUSE.search("第一条　为了规范测试行为，根据《测试法》，制定本办法。")
+    assert not PURPOSE_CLAUSE.search("第四条　个人减缴85%。")
+
+
 def test_a_price_question_names_its_fee():
     tokenizer = tokenizer_for([])
     assert Query.parse("找代理机构申请发明，代理费一般多少钱", tokenizer).named_fees == ("代理费",)

@@ -49,6 +49,11 @@ def test_questions_about_another_place_or_another_fee_are_not_answered(shipped_a
     assert national.found and "85%" in national.answer
 
 
+def test_a_question_on_a_policy_basis_is_answered_by_its_opening_clause(shipped_assistant):
+    answer = shipped_assistant.ask("专利收费减缴办法的法律依据是什么")
+    assert answer.found and "专利法实施细则" in answer.answer
+
+
 def test_document_date_comes_from_metadata_and_the_text_is_quoted(shipped_assistant):
     answer = shipped_assistant.ask("市知识产权局2021年工作总结和2022年工作要点的通知是哪天发的")
     assert answer.found and answer.mode == "document"
