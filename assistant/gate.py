@@ -33,6 +33,9 @@ class Evidence:
     agreement: float  # share of the 5 best BM25 passages also among the 5 best dense ones
     log_length: float  # log(1 + question length in characters)
     unknown_share: float  # share of the question's content words (and their synonyms) found in no passage at all
+    # How far the best sentence cosine stands above this question's cosines with every
+    # (scored) sentence: an everyday question that one sentence answers makes it stand out.
+    sentence_z: float = 0.0
 
     @classmethod
     def names(cls) -> list[str]:

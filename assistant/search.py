@@ -284,7 +284,8 @@ class Searcher:
         evidence = _evidence(query, dense, bm25, margin, top_coverage, top_cosine, top_sentence,
                              self.coverage.unknown_share(query.words),
                              set(top_rows(dense, AGREEMENT_TOP, dense_rows).tolist()),
-                             set(top_rows(bm25, AGREEMENT_TOP, matched).tolist()) if len(matched) else set())
+                             set(top_rows(bm25, AGREEMENT_TOP, matched).tolist()) if len(matched) else set(),
+                             sentence_cosines)
         return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence)
 
 
@@ -322,12 +323,20 @@ def _margin(best_two: np.ndarray) -> float:
 
 
 def _evidence(query: Query, dense, bm25, margin: float, top_coverage: float, top_cosine: float,
-              top_sentence: float, unknown_share: float, top_dense: set, top_bm25: set) -> Evidence:
-    candidates = dense[dense > NO_CANDIDATE]
-    spread = float(candidates.std()) if len(candidates) > 1 else 0.0
-    cosine_z = (top_cosine - float(candidates.mean())) / spread if spread > 0 else 0.0
+              top_sentence: float, unknown_share: float, top_dense: set, top_bm25: set,
+              sentence_cosines: np.ndarray | None) -> Evidence:
+    cosine_z = _z_of_best(dense[dense > NO_CANDIDATE], top_cosine)
+    # Sentences left out (other documents, or unscored in a very large index) are -1.
+    scored = sentence_cosines[sentence_cosines > -1.0] if sentence_cosines is not None else None
+    sentence_z = _z_of_best(scored, top_sentence) if scored is not None and len(scored) else cosine_z
     return Evidence(coverage=top_coverage, sentence_cosine=top_sentence, chunk_cosine=top_cosine, cosine_z=cosine_z,
                     bm25_top=math.log1p(float(bm25.max())) if len(bm25) else 0.0,
                     fused_margin=min(margin, MAX_MARGIN),
                     agreement=len(top_dense & top_bm25) / AGREEMENT_TOP, log_length=math.log1p(len(query.text)),
-                    unknown_share=unknown_share)
+                    unknown_share=unknown_share, sentence_z=sentence_z)
+
+
+def _z_of_best(values: np.ndarray, best: float) -> float:
+    """How many standard deviations `best` stands above the mean of `values`."""
+    spread = float(values.std()) if len(values) > 1 else 0.0
+    return (best - float(values.mean())) / spread if spread > 0 else 0.0

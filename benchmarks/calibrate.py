@@ -124,7 +124,7 @@ def rates(gate: Gate, rows: list[dict], threshold: float) -> tuple[float, float]
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cmrc-sample", type=int, default=300)
-    parser.add_argument("--leave-out", type=int, default=300,
+    parser.add_argument("--leave-out", type=int, default=0,
                         help="CMRC questions asked without their article, as negatives (0 = none)")
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -7,7 +7,7 @@ import pytest
 from assistant.gate import Evidence, Gate, load_gate
 
 TYPICAL = Evidence(coverage=0.5, sentence_cosine=0.91, chunk_cosine=0.89, cosine_z=2.0, bm25_top=2.0,
-                   fused_margin=0.1, agreement=0.4, log_length=3.0, unknown_share=0.0)
+                   fused_margin=0.1, agreement=0.4, log_length=3.0, unknown_share=0.0, sentence_z=3.0)
 
 
 def test_shipped_model_loads_with_ordered_thresholds():
@@ -22,6 +22,8 @@ def test_more_evidence_raises_the_probability_and_unknown_words_lower_it():
     assert gate.probability(replace(TYPICAL, coverage=0.9, sentence_cosine=0.95)) > base
     assert gate.probability(replace(TYPICAL, coverage=0.1, sentence_cosine=0.86)) < base
     assert gate.probability(replace(TYPICAL, unknown_share=0.8)) < base
+    # One sentence standing out from the question's cosines with every sentence.
+    assert gate.probability(replace(TYPICAL, sentence_z=5.0)) > base > gate.probability(replace(TYPICAL, sentence_z=1.0))
 
 
 def test_gate_rejects_a_model_of_another_shape_or_disordered_thresholds():

@@ -119,3 +119,14 @@ def test_top_rows_over_a_support_equals_the_full_ranking():
     for scores, support in ((dense, np.flatnonzero(dense > NO_CANDIDATE)), (bm25, np.flatnonzero(bm25 > 0))):
         for k in (1, 3, 5, 50):  # k above the support's size falls back to every row
             assert top_rows(scores, k, support).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+
+
+def test_sentence_z_is_measured_over_the_scored_sentences_only():
+    from assistant.search import _z_of_best
+
+    cosines = np.array([0.80, 0.82, 0.81, 0.95, -1.0, -1.0], dtype=np.float32)  # -1: left out
+    scored = cosines[cosines > -1.0]
+    z = _z_of_best(scored, 0.95)
+    assert z == pytest.approx((0.95 - scored.mean()) / scored.std(), rel=1e-5)
+    assert z > _z_of_best(np.array([0.80, 0.94, 0.93, 0.95]), 0.95)  # one sentence stands out more
+    assert _z_of_best(np.array([0.9]), 0.9) == 0.0  # nothing to compare with
