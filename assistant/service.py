@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .answer import EMPTY_TEXT, Answer, answer, fact_answer, not_found
+from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
 from .conversation import SHORT_FOCUS_CHARS, focus, history_questions, is_fragment, leans_on_context, readings
@@ -140,7 +140,7 @@ class Assistant:
         if fact is not None:
             reply = fact_answer(query, fact, self.index.documents[fact.doc_id], self.index.chunks_of(fact.doc_id))
         else:
-            searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered),
+            searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered, RELATED_POOL),
                                             allowed_docs=allowed)
             reply = answer(query, searched, self.index.documents, self.tuning)
         return replace(reply, citations=reply.citations[:max(1, top_k)])

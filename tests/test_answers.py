@@ -159,7 +159,7 @@ def test_not_sure_offers_related_passages_and_nothing_relevant_offers_none(shipp
     nothing relevant (no related)."""
     unsure = shipped_assistant.ask("申请注册商标要交多少钱")  # passages on fees and trademarks, no such fee
     assert not unsure.found and unsure.mode == "related" and not unsure.citations
-    assert 1 <= len(unsure.related) <= 3
+    assert 1 <= len(unsure.related) <= 5
     for citation in unsure.related:
         assert citation.quote in citation.passage and citation.title and citation.section
     record = unsure.to_dict()
