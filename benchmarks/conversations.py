@@ -1,5 +1,5 @@
 """Follow-up questions: the last turn of each conversation in benchmarks/conversations.jsonl
-(and the held-out benchmarks/conversations_heldout.jsonl),
+(and the held-out benchmarks/conversations_heldout.jsonl and the blind conversations_blind2.jsonl),
 answered three ways — alone, with the previous question glued in front (naive), and with
 the history as the chat passes it (ours) — scored by conversation type.
 
@@ -30,11 +30,16 @@ CONVERSATIONS = BENCH / "conversations.jsonl"
 # Written by a helper in the fourth session from the documents alone, after the follow-up rules
 # were tuned on conversations.jsonl and before this set was first run; never read for tuning.
 HELDOUT = BENCH / "conversations_heldout.jsonl"
+# Written by a helper in the sixth session from the documents alone, before any follow-up change
+# of that session was measured on it; only its tables are read, never its failures.
+BLIND2 = BENCH / "conversations_blind2.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
     "conversations_heldout.jsonl": (HELDOUT, "held out: written after that tuning, from the documents alone, never "
                                              "read for tuning"),
+    "conversations_blind2.jsonl": (BLIND2, "blind: written in the sixth session from the documents alone (a helper "
+                                           "that read no code and no other set); its failures are not read"),
 }
 TYPES = ["ellipsis", "pronoun", "narrowing", "sibling", "new_topic", "out_of_scope_followup"]
 DEPENDENT = {"ellipsis", "pronoun", "narrowing", "sibling"}
