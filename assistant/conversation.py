@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import AssistantError
+from .places import gazetteer, places_named
 from .query import clean_question
 from .tokenize import PolicyTokenizer, normalize
 
@@ -84,12 +85,30 @@ def subject_words(question: str, tokenizer: PolicyTokenizer) -> list[str]:
     return [w for w, weight in tokenizer.content_words(normalize(question)) if weight >= 1.0]
 
 
+# A question word and the measure word after it: "哪几个", "什么", "多少".
+_QUESTION_WORDS = r"(?:哪(?:几|些|一)?(?:个|家|种|类|项|条|位|部|年|天)?|什么|啥|多少|几(?:个|家|种|类|项|条|位)?)"
+
+
+def _is_asked(word: str, question_normalized: str) -> bool:
+    """Is `word` what the question asks for ("哪几个部门发的": 部门), or a question word itself?
+    Neither is the subject a follow-up carries on ("它从哪天开始执行的" is about the 办法)."""
+    return bool(re.fullmatch(_QUESTION_WORDS, word) or re.search(_QUESTION_WORDS + re.escape(word), question_normalized))
+
+
 def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[Reading]:
     """Candidate standalone readings of `question` after `previous` (alone first)."""
     out = [Reading(question, "alone"), Reading(f"{previous.rstrip('？?。')}，{question}", "concatenated")]
     new = focus(question)
     new_normalized = normalize(new)
     previous_normalized = normalize(previous)
+    if new in gazetteer():
+        # "北京呢？" after a question about Tianjin (or about no place, asked of a Tianjin
+        # office): the same question about that place, which only a passage speaking for
+        # it answers (places.py); carrying the previous words around "北京" would find any
+        # passage that merely names it.
+        named = [p for p in places_named(tokenizer.normalized_tokens(previous_normalized)) if p != new]
+        asked = previous.replace(named[0], new, 1) if named else f"{new}{previous}"
+        return [Reading(question, "alone"), out[1], Reading(asked, "replaced")]
     if len(new) <= SHORT_FOCUS_CHARS:
         # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of the
         # previous question's subject words.
@@ -99,7 +118,8 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
             at = previous_normalized.find(word)
             if at >= 0:
                 out.append(Reading(previous[:at] + new + previous[at + len(word):], "replaced"))
-    carried = [w for w in subject_words(previous, tokenizer) if w not in new_normalized]
+    carried = [w for w in subject_words(previous, tokenizer)
+               if w not in new_normalized and not _is_asked(w, previous_normalized)]
     if carried:
         stripped = _PRONOUN.sub("", new) or new
         out.append(Reading(" ".join(carried) + " " + stripped, "carried"))

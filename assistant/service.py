@@ -46,7 +46,8 @@ CONTEXT_MARGIN = 0.25
 NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its answer must mention
 # Nouns that name no topic ("有啥特别的地方", "哪方面"), question words tagged as nouns (哪几个)
 # and numbers: a follow-up's answer need not repeat them.
-GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块".split())
+GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块 "
+                          "全部 所有 全体 整体 总共 一共 合计 总数".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 
@@ -217,7 +218,7 @@ class Assistant:
         def alternatives(word: str) -> list[str]:
             return [word, *synonyms.get(word, [])]
 
-        nouns = [w for w, weight in words if weight >= 1.0]
+        nouns = [w for w, weight in words if weight >= 1.0 and w not in GENERIC_NOUNS]
         if fragment and nouns:
             # The fragment whole first: jieba may split a short everyday word ("实审费" →
             # 实 / 审费) that the lexicon knows whole (→ 实质审查费).
@@ -230,7 +231,7 @@ class Assistant:
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False
         new_nouns = [(w, 1.0) for w in nouns if w not in previous_normalized
-                     and w not in GENERIC_NOUNS and not _QUESTION_WORD.search(w) and not w.isdigit()]
+                     and not _QUESTION_WORD.search(w) and not w.isdigit()]
         return not new_nouns or coverage.of_text(new_nouns, text) >= NEW_NOUN_COVERAGE
 
     # ------------------------------------------------------------ wording lookup

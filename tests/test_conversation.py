@@ -53,6 +53,26 @@ def test_readings_replace_a_subject_word_or_carry_the_subject(tokenizer):
     assert carried.how == "carried" and carried.text.startswith("专利收费减缴") and "它" not in carried.text
 
 
+def test_the_asked_category_is_not_carried_as_the_subject(tokenizer):
+    carried = readings("它从哪天开始执行的", "专利收费减缴办法是哪几个部门一起发的", tokenizer)[-1]
+    assert carried.how == "carried" and carried.text.startswith("专利收费减缴")
+    assert "部门" not in carried.text and "哪几个" not in carried.text
+
+
+def test_a_place_fragment_asks_the_previous_question_about_that_place(tokenizer):
+    about_tianjin = readings("北京呢？", "天津2021年底有效发明专利多少件", tokenizer)
+    assert [r.how for r in about_tianjin] == ["alone", "concatenated", "replaced"]
+    assert about_tianjin[-1].text == "北京2021年底有效发明专利多少件"
+    assert readings("上海呢", "专利费用减缴备案要多久", tokenizer)[-1].text == "上海专利费用减缴备案要多久"
+
+
+@pytest.mark.slow
+def test_a_place_fragment_about_a_place_no_document_speaks_for_is_refused(shipped_assistant):
+    history = turn("天津2021年底有效发明专利多少件") + turn("折合每万人有多少")
+    answer = shipped_assistant.ask("北京呢？", history=history)
+    assert not answer.found and answer.context_used
+
+
 @pytest.mark.slow
 def test_follow_ups_are_read_with_the_conversation(shipped_assistant):
     answer = shipped_assistant.ask("它从哪天开始施行", history=turn("专利收费减缴办法是哪年发的？"))
