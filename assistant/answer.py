@@ -182,7 +182,9 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
     answered by a request fee)."""
     query = result.query
     fees = query.named_fees if query.intent.kind and query.intent.kind.name in PRICE_KINDS else ()
-    return [c for c in ranked[:KIND_CHECK_TOP] if query.states_asked_kind(c.text)
+    seen: set[str] = set()  # a title line repeated in two passages counts once
+    distinct = [c for c in ranked if not (c.text in seen or seen.add(c.text))][:KIND_CHECK_TOP]
+    return [c for c in distinct if query.states_asked_kind(c.text)
             and all(fee in c.text or any(fee in s for s in c.hit.chunk.section) for fee in fees)
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 

@@ -86,7 +86,7 @@ def subject_words(question: str, tokenizer: PolicyTokenizer) -> list[str]:
 
 
 # A question word and the measure word after it: "哪几个", "什么", "多少".
-_QUESTION_WORDS = r"(?:哪(?:几|些|一)?(?:个|家|种|类|项|条|位|部|年|天)?|什么|啥|多少|几(?:个|家|种|类|项|条|位)?)"
+_QUESTION_WORDS = r"(?:哪(?:几|些|一|两|三)?(?:个|家|种|类|项|条|位|部|年|天)?|什么|啥|多少|几(?:个|家|种|类|项|条|位)?)"
 
 
 def _is_asked(word: str, question_normalized: str) -> bool:

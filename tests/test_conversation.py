@@ -67,6 +67,13 @@ def test_a_place_fragment_asks_the_previous_question_about_that_place(tokenizer)
 
 
 @pytest.mark.slow
+def test_a_pronoun_follow_up_asking_when_it_took_effect(shipped_assistant):
+    answer = shipped_assistant.ask("这个办法哪天开始生效", history=turn("专利收费减缴办法是哪两个部门联合发的"))
+    assert answer.context_used and "部门" not in answer.resolved_question
+    assert answer.found and "2016年9月1日" in answer.answer
+
+
+@pytest.mark.slow
 def test_a_place_fragment_about_a_place_no_document_speaks_for_is_refused(shipped_assistant):
     history = turn("天津2021年底有效发明专利多少件") + turn("折合每万人有多少")
     answer = shipped_assistant.ask("北京呢？", history=history)
