@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .errors import AssistantError
 from .places import gazetteer, places_named
-from .query import clean_question
+from .query import clean_question, named_years
 from .tokenize import PolicyTokenizer, normalize
 
 MAX_HISTORY_MESSAGES = 10
@@ -89,10 +89,24 @@ def subject_words(question: str, tokenizer: PolicyTokenizer) -> list[str]:
 _QUESTION_WORDS = r"(?:哪(?:几|些|一|两|三)?(?:个|家|种|类|项|条|位|部|年|天)?|什么|啥|多少|几(?:个|家|种|类|项|条|位)?)"
 
 
+# "比例是多少" at the end of a question: the word is the asked attribute ("是哪年发的" is not).
+_ASKED_AFTER = r"(?:是|为)?(?:多少|什么|啥)(?:呢|啊|呀)?[？?。！!\s]*$"
+
+
 def _is_asked(word: str, question_normalized: str) -> bool:
-    """Is `word` what the question asks for ("哪几个部门发的": 部门), or a question word itself?
-    Neither is the subject a follow-up carries on ("它从哪天开始执行的" is about the 办法)."""
-    return bool(re.fullmatch(_QUESTION_WORDS, word) or re.search(_QUESTION_WORDS + re.escape(word), question_normalized))
+    """Is `word` what the question asks for ("哪几个部门发的": 部门; "减缴比例是多少": 比例), or a
+    question word itself? Neither is the subject a follow-up carries on or swaps ("它从哪天开始
+    执行的" is about the 办法; "那商标注册费呢" swaps the fee, not the 比例)."""
+    return bool(re.fullmatch(_QUESTION_WORDS, word)
+                or re.search(_QUESTION_WORDS + re.escape(word), question_normalized)
+                or re.search(re.escape(word) + _ASKED_AFTER, question_normalized))
+
+
+_YEAR_ONLY = re.compile(r"(?:19|20)?\d{2}年?|[的年度份]")
+
+
+def _year_pattern(year: int) -> re.Pattern:
+    return re.compile(rf"(?<!\d)(?:{year}|{year % 100:02d})年?(?!\d)")
 
 
 def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[Reading]:
@@ -109,11 +123,16 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
         named = [p for p in places_named(tokenizer.normalized_tokens(previous_normalized)) if p != new]
         asked = previous.replace(named[0], new, 1) if named else f"{new}{previous}"
         return [Reading(question, "alone"), out[1], Reading(asked, "replaced")]
+    years_asked, years_before = named_years(new_normalized), named_years(previous_normalized)
+    if years_asked and years_before and normalize(_YEAR_ONLY.sub("", new)) == "":
+        # "2022年呢" after "天津2021年专利授权量多少": the same question about that year.
+        return [Reading(question, "alone"), out[1],
+                Reading(_year_pattern(years_before[0]).sub(f"{years_asked[0]}年", previous, count=1), "replaced")]
     if len(new) <= SHORT_FOCUS_CHARS:
         # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of the
-        # previous question's subject words.
+        # previous question's subject words (not of what it asks: "比例是多少").
         for word in subject_words(previous, tokenizer):
-            if word in new_normalized:
+            if word in new_normalized or _is_asked(word, previous_normalized):
                 continue
             at = previous_normalized.find(word)
             if at >= 0:

@@ -202,7 +202,13 @@ class Query:
     @property
     def named_fees(self) -> tuple[str, ...]:
         """The particular fees a question names ("代理费", "年费"), not fees in general."""
-        return tuple(w for w, _ in self.words if len(w) >= 2 and w.endswith("费") and w not in GENERIC_FEES)
+        fees = [w for w, _ in self.words if len(w) >= 2 and w.endswith("费")]
+        # jieba may cut a fee name before its 费 ("商标注册" + "费要"): the word just before it.
+        for at in (m.start() for m in re.finditer("费", self.normalized)):
+            before = [w for w, _ in self.words if len(w) >= 2 and self.normalized[max(0, at - len(w)):at] == w]
+            if before and not any(fee.endswith(before[0] + "费") for fee in fees):
+                fees.append(max(before, key=len) + "费")
+        return tuple(dict.fromkeys(f for f in fees if f not in GENERIC_FEES))
 
     def states_asked_kind(self, sentence: str) -> bool:
         """Whether `sentence` states the kind of fact asked. A year the question names is

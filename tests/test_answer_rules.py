@@ -67,6 +67,7 @@ def test_a_price_question_names_its_fee():
     assert Query.parse("找代理机构申请发明，代理费一般多少钱", tokenizer).named_fees == ("代理费",)
     assert Query.parse("发明专利的年费可以减多少", tokenizer).named_fees == ("年费",)
     assert Query.parse("申请专利的费用要交多少", tokenizer).named_fees == ()  # fees in general
+    assert Query.parse("商标注册费要交多少", tokenizer).named_fees == ("商标注册费",)  # jieba: 商标注册 + 费
 
 
 def _document(doc_id, text, **meta):

@@ -66,6 +66,13 @@ def test_a_place_fragment_asks_the_previous_question_about_that_place(tokenizer)
     assert readings("上海呢", "专利费用减缴备案要多久", tokenizer)[-1].text == "上海专利费用减缴备案要多久"
 
 
+def test_a_fragment_swaps_the_subject_not_the_asked_attribute_and_a_year_swaps_the_year(tokenizer):
+    swapped = [r.text for r in readings("那商标注册费呢", "专利申请费减缴比例是多少", tokenizer) if r.how == "replaced"]
+    assert swapped and all("比例是多少" in text for text in swapped)
+    year = readings("2022年呢", "天津2021年专利授权量多少", tokenizer)
+    assert year[-1].how == "replaced" and year[-1].text == "天津2022年专利授权量多少"
+
+
 @pytest.mark.slow
 def test_a_pronoun_follow_up_asking_when_it_took_effect(shipped_assistant):
     answer = shipped_assistant.ask("这个办法哪天开始生效", history=turn("专利收费减缴办法是哪两个部门联合发的"))
