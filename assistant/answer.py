@@ -135,7 +135,10 @@ def not_found(query: Query, result: SearchResult | None = None, documents=None) 
     closest = sorted(result.hits[:RELATED_POOL], key=lambda h: -max(h.sentence_cosines, default=0.0))
     for n, hit in enumerate(closest[:RELATED_PASSAGES], start=1):
         best = max(range(len(hit.chunk.sentences)), key=lambda i: hit.sentence_cosines[i], default=0)
-        related.append(make_citation(n, hit, [best], documents))
+        citation = make_citation(n, hit, [best], documents)
+        # Their order is that of their closest sentence: its cosine is the score shown.
+        citation.score = round(max(hit.sentence_cosines, default=hit.score), 4)
+        related.append(citation)
     return Answer(query.text, False, RELATED_TEXT, [], mode="related", parts=(AnswerPart(RELATED_TEXT),),
                   related=related)
 

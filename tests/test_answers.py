@@ -162,6 +162,9 @@ def test_not_sure_offers_related_passages_and_nothing_relevant_offers_none(shipp
     assert 1 <= len(unsure.related) <= 5
     for citation in unsure.related:
         assert citation.quote in citation.passage and citation.title and citation.section
+    scores = [c.score for c in unsure.related]  # closest first, by their closest sentence
+    assert scores == sorted(scores, reverse=True)
+    assert len({(c.doc_id, c.start) for c in unsure.related}) == len(unsure.related)
     record = unsure.to_dict()
     assert record["mode"] == "related" and record["related"][0]["passage"]
     nothing = shipped_assistant.ask("明天天气怎么样")
