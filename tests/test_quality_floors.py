@@ -51,9 +51,10 @@ def test_cmrc_sample_floors():
 
 
 @pytest.mark.parametrize("name, floors", [("conversations.jsonl", "conversations"),
-                                          ("conversations_heldout.jsonl", "conversations_heldout")])
+                                          ("conversations_heldout.jsonl", "conversations_heldout"),
+                                          ("conversations_blind2.jsonl", "conversations_blind2")])
 def test_conversation_floors(name, floors):
-    """Follow-up questions (benchmarks/conversations.jsonl and the held-out set): the last turn
+    """Follow-up questions (benchmarks/conversations.jsonl, the held-out and the blind set): the last turn
     of each conversation, answered with its history, by type."""
     from benchmarks import conversations
     from assistant.encoders import load_encoder
