@@ -132,8 +132,8 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
         # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of the
         # previous question's subject words (not of what it asks: "比例是多少").
         for word in subject_words(previous, tokenizer):
-            if word in new_normalized or _is_asked(word, previous_normalized):
-                continue
+            if word in new_normalized or _is_asked(word, previous_normalized) or len(word) < 2:
+                continue  # a single character ("交") is a verb or a fragment, not a subject
             at = previous_normalized.find(word)
             if at >= 0:
                 out.append(Reading(previous[:at] + new + previous[at + len(word):], "replaced"))

@@ -176,10 +176,6 @@ class Assistant:
         fragment = is_fragment(question)
         asks_document_fact = self.searcher.parse(question).intent.document_fact is not None
         candidates = readings(question, previous, tokenizer)[1:]
-        if fragment and any(r.how == "replaced" for r in candidates):
-            # "那商标注册费呢": the previous question with the fee swapped, or nothing; the glued
-            # or carried words would find the previous topic again.
-            candidates = [r for r in candidates if r.how == "replaced"]
         valid = []
         for reading in candidates:
             reply = self._answer(reading.text, top_k, filters)
