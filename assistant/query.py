@@ -90,10 +90,6 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日|(?<!哪)几年|多长|多少年|"
                                       r"几个月|多少个月|几周|几个星期|几个?小时"),
                _DURATION),
-    # Where: a place, an office to apply to, or a system or window to use.
-    AnswerKind("place", re.compile(r"在哪(?![些项])|哪里|哪儿|什么地方|哪个地方|地点|地址|去哪|何处|哪个法院"),
-               re.compile(r"在[^，。,；;]{1,20}(?:举行|召开|举办|设立|设置|建设|建立|挂牌|揭牌|成立|受理|办理)|"
-                          r"向[^，。,；;]{2,25}(?:提出|提交|请求|申请|缴纳|备案|申报)|出具|地址|地点|位于|坐落|所在地|窗口|网站|平台|系统")),
     AnswerKind("day", re.compile(r"哪天|哪一天|哪日|几号|几月几日|日期"), _DAY),
     AnswerKind("year", re.compile(r"哪年|哪一年|哪几年|几几年"), _YEAR),
     AnswerKind("date", re.compile(r"什么时候|何时|几月"), _DATE),

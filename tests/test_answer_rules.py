@@ -45,15 +45,6 @@ def test_grants_and_prices_in_everyday_words_want_an_amount():
     assert kind_of("贯标认证大概要花多少钱") == "money" and kind_of("马德里注册费用怎么算") == "money"
 
 
-def test_where_questions_want_a_place_an_office_or_a_channel():
-    assert kind_of("保护大会在哪开的") == "place" and kind_of("收入证明去哪开") == "place"
-    assert kind_of("今年在哪些地方设工作站") != "place"  # 哪些地方: a list, not one place
-    assert states("保护大会在哪开的", "2021年9月17日,测试市知识产权保护大会在测试礼堂举行。")
-    assert not states("保护大会在哪开的", "9月17日召开全市知识产权保护大会,体现了决心。")
-    assert states("收入证明去哪开", "同时提交所在单位出具的年度收入证明")
-    assert states("减缴请求去哪交", "可以向国家知识产权局请求减缴上述收费")
-
-
 def test_several_is_not_how_many():
     assert kind_of("去年一共曝光了几个典型案例") == "count"
     assert kind_of("那几类单位以外的硬报上去会怎样") is None  # 那几类: "those few kinds"
