@@ -40,13 +40,12 @@ def places_named(words) -> tuple[str, ...]:
 @lru_cache(maxsize=256)
 def region_of(issuer: str, title: str) -> str | None:
     """The region a document speaks for: the first place named in its issuer, else in its
-    title (longest name first); None for a national document."""
+    title (at the same place the longer name: 天津市 over 天津); None for a national document."""
     known = gazetteer()
-    names = sorted(known, key=len, reverse=True)
     for text in (issuer, title):
-        found = [(text.find(n), n) for n in names if n in text]
+        found = [(text.find(n), -len(n), n) for n in known if n in text]
         if found:
-            return known[min(found)[1]]
+            return known[min(found)[2]]
     return None
 
 
