@@ -75,6 +75,10 @@ class AnswerKind:
 # The first matching kind applies. A question of a kind none of the top sentences can
 # answer ("申请注册商标要交多少钱" over documents with no trademark fees) is refused.
 ANSWER_KINDS: tuple[AnswerKind, ...] = (
+    # "哪个区的有效发明专利最多": which one is the most; a total does not answer it.
+    AnswerKind("most", re.compile(r"(?:哪|什么|谁)[^，。？?]{0,12}最(?:多|少|高|低|大|小|早|晚|快|强|长|短)|"
+                                  r"最(?:多|少|高|低|大|小|早|晚)的是(?:哪|什么|谁)"),
+               re.compile(r"最|第[一1]|首位|居首|之首|排名|冠军|榜首|领先|首个|首家")),
     AnswerKind("money", re.compile(r"多少钱|交多少|缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
                                    r"费用怎么算"),
                re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),

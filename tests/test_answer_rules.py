@@ -45,6 +45,13 @@ def test_grants_and_prices_in_everyday_words_want_an_amount():
     assert kind_of("贯标认证大概要花多少钱") == "money" and kind_of("马德里注册费用怎么算") == "money"
 
 
+def test_which_is_the_most_wants_a_superlative_not_a_total():
+    assert kind_of("哪个区的有效发明专利最多") == "most"
+    assert kind_of("减缴最多能减多少") == "share"  # 最多 here bounds a share
+    assert states("哪个区的有效发明专利最多", "测试区有效发明专利数量居全市首位")
+    assert not states("哪个区的有效发明专利最多", "全市有效发明专利4.34万件,同比增长13.78%")
+
+
 def test_several_is_not_how_many():
     assert kind_of("去年一共曝光了几个典型案例") == "count"
     assert kind_of("那几类单位以外的硬报上去会怎样") is None  # 那几类: "those few kinds"
