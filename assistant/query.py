@@ -210,8 +210,9 @@ class Query:
         # jieba may cut a fee name before its 费 ("商标注册" + "费要"): the word just before it.
         for at in (m.start() for m in re.finditer("费", self.normalized)):
             before = [w for w, _ in self.words if len(w) >= 2 and self.normalized[max(0, at - len(w)):at] == w]
-            if before and not any(fee.endswith(before[0] + "费") for fee in fees):
-                fees.append(max(before, key=len) + "费")
+            fee = max(before, key=len) + "费" if before else ""
+            if fee and not any(named.endswith(fee) for named in fees):
+                fees.append(fee)
         return tuple(dict.fromkeys(f for f in fees if f not in GENERIC_FEES))
 
     def states_asked_kind(self, sentence: str) -> bool:

@@ -219,12 +219,12 @@ class Assistant:
             return [word, *synonyms.get(word, [])]
 
         nouns = [w for w, weight in words if weight >= 1.0 and w not in GENERIC_NOUNS]
-        if fragment and nouns and reply.citations:
-            # A fragment must be in what the leading quote says (or its document's title), not
-            # only in a section heading above it or in a second citation.
-            lead = reply.citations[0]
-            text = normalize(f"{lead.quote} {lead.title}")
         if fragment and nouns:
+            if reply.citations:
+                # A fragment must be in what the leading quote says (or its document's title),
+                # not only in a section heading above it or in a second citation.
+                lead = reply.citations[0]
+                text = normalize(f"{lead.quote} {lead.title}")
             # The fragment whole first: jieba may split a short everyday word ("实审费" →
             # 实 / 审费) that the lexicon knows whole (→ 实质审查费).
             whole = normalize(focus(question))
