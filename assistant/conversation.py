@@ -71,7 +71,7 @@ def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
     return not subject_words(text, tokenizer)  # "罚了多少钱": no subject of its own
 
 
-_ASKS = re.compile(r"什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|几|谁|为何|为什么|还是|算不算|\?|？")
+_ASKS = re.compile(r"什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|几|谁|为何|为什么|还是|算不算|\?|？")
 
 
 def is_fragment(question: str) -> bool:
@@ -137,6 +137,14 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
             at = previous_normalized.find(word)
             if at >= 0:
                 out.append(Reading(previous[:at] + new + previous[at + len(word):], "replaced"))
+        if is_fragment(question):
+            # "调解的纠纷呢" after "双保护中心2021年备案服务了多少企业": a neighbouring item asked
+            # the same way. Keep what frames the previous question (names, places, years) and
+            # its question word, drop its own item and attribute.
+            frame = [w for w in tokenizer.names(previous_normalized) if w not in new_normalized]
+            frame += [f"{y}年" for y in years_before if str(y) not in new_normalized]
+            asked = re.search(_QUESTION_WORDS, previous_normalized)
+            out.append(Reading(" ".join([*frame, new]) + (asked.group(0) if asked else ""), "sibling"))
     carried = [w for w in subject_words(previous, tokenizer)
                if w not in new_normalized and not _is_asked(w, previous_normalized)]
     if carried:

@@ -160,18 +160,17 @@ class Assistant:
     def _choose_reading(self, question: str, previous: str, top_k: int, filters: Filters | None = None) -> Answer:
         """The best-supported reading of a follow-up (see conversation.readings).
 
-        A question whose wording does not lean on the context, and that is answered alone,
-        stands alone. Otherwise readings are tried in order of how well they keep the
-        question's meaning: a fragment that asks nothing of its own ("那公司呢") takes the
+        Candidate readings: a fragment that asks nothing of its own ("那公司呢") takes the
         previous question with a word replaced; a question with its own ask ("它从哪天开始
-        施行") keeps its ask and carries the previous subject; gluing the two is the last
-        resort. A reading counts only when its answer mentions what the new question names
-        ("北京呢？" answered about Tianjin does not count)."""
+        施行") keeps its ask and carries the previous subject; or the two are glued. A reading
+        counts only when its answer mentions what the new question names ("北京呢？" answered
+        about Tianjin does not count), and the most confident one is used when the wording
+        leans on the context. A question whose wording does not lean on it keeps its own
+        answer unless a reading is clearly more confident (by CONTEXT_MARGIN): people do not
+        always say that they follow up."""
         tokenizer = self.searcher.tokenizer
         alone = self._answer(question, top_k, filters)
         leans = leans_on_context(question, tokenizer)
-        if alone.found and not leans:
-            return replace(alone, resolved_question=question, context_used=False)
         own_words = tokenizer.content_words(normalize(focus(question)))
         fragment = is_fragment(question)
         asks_document_fact = self.searcher.parse(question).intent.document_fact is not None
@@ -192,6 +191,8 @@ class Assistant:
             reading, reply = max(valid, key=lambda pair: pair[1].confidence)
             if leans or reply.confidence >= alone.confidence + CONTEXT_MARGIN:
                 return replace(reply, question=question, resolved_question=reading.text, context_used=True)
+        if alone.found and not leans:
+            return replace(alone, resolved_question=question, context_used=False)
         if alone.found and not fragment and len(focus(question)) > SHORT_FOCUS_CHARS:
             return replace(alone, resolved_question=question, context_used=False)
         if leans:
@@ -218,7 +219,9 @@ class Assistant:
         def alternatives(word: str) -> list[str]:
             return [word, *synonyms.get(word, [])]
 
-        nouns = [w for w, weight in words if weight >= 1.0 and w not in GENERIC_NOUNS]
+        # Fixed expressions ("算在里面") are wording, not something the answer must name.
+        expressions = {w for w, flag in self.searcher.tokenizer.tagged(normalize(focus(question))) if flag == "l"}
+        nouns = [w for w, weight in words if weight >= 1.0 and w not in GENERIC_NOUNS and w not in expressions]
         if fragment and nouns:
             if reply.citations:
                 # A fragment must be in what the leading quote says (or its document's title),

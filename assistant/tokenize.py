@@ -360,8 +360,9 @@ class PolicyTokenizer:
     def names(self, normalized: str) -> list[str]:
         """Place, person and organisation names and long nouns: words that, when a corpus
         never mentions them, say a question is about something else (上海, 个体工商户)."""
+        # A fixed expression (flag l: "算在里面", "说到底") is wording, not a thing named.
         return [w for w, flag in self.tagged(normalized)
-                if flag in _NAME_FLAGS or (flag in _NOUN_FLAGS and len(w) >= LONG_NOUN_CHARS)]
+                if flag in _NAME_FLAGS or (flag in _NOUN_FLAGS and flag != "l" and len(w) >= LONG_NOUN_CHARS)]
 
     def content_words(self, normalized: str) -> list[tuple[str, float]]:
         """Distinct question words with a weight by part of speech: names and nouns

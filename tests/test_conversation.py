@@ -41,6 +41,26 @@ def test_follow_up_wording_is_recognised_and_standalone_questions_are_not(tokeni
                      "明天天气怎么样", "要交啥材料"]:
         assert not leans_on_context(question, tokenizer), question
     assert focus("那公司呢？") == "公司" and is_fragment("那公司呢") and not is_fragment("那公司要交多少钱")
+    # "多久/多长" ask something of their own: the answer need not name every noun.
+    assert not is_fragment("它比要求的时间提前了多久建成") and not is_fragment("那能延多长")
+
+
+def test_a_sibling_fragment_keeps_the_frame_and_the_question_word_not_the_item(tokenizer):
+    texts = [r.text for r in readings("调解的纠纷呢", "天津双保护中心2021年备案服务了多少企业", tokenizer)
+             if r.how == "sibling"]
+    assert len(texts) == 1
+    sibling = texts[0]
+    assert "调解的纠纷" in sibling and "2021年" in sibling and sibling.endswith("多少")
+    assert "备案" not in sibling and "企业" not in sibling
+    # A question of its own ask is no sibling fragment.
+    assert not [r for r in readings("那调解纠纷多少件", "天津双保护中心2021年备案服务了多少企业", tokenizer)
+                if r.how == "sibling"]
+
+
+def test_fixed_expressions_are_not_names(tokenizer):
+    from assistant.tokenize import normalize
+    assert "算在里面" not in tokenizer.names(normalize("具体有哪些费用不算在里面"))
+    assert "上海" in tokenizer.names(normalize("上海的专利资助有多少"))
 
 
 def test_readings_replace_a_subject_word_or_carry_the_subject(tokenizer):
