@@ -79,8 +79,14 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("most", re.compile(r"(?:哪|什么|谁)[^，。？?]{0,12}最(?:多|少|高|低|大|小|早|晚|快|强|长|短)|"
                                   r"最(?:多|少|高|低|大|小|早|晚)的是(?:哪|什么|谁)"),
                re.compile(r"最|第[一1]|首位|居首|之首|排名|冠军|榜首|领先|首个|首家")),
+    # A phone number, web address, e-mail or street address: only a sentence that gives one
+    # answers it ("咨询电话是多少" is not answered by a count; "具体地址" not by a district named).
+    AnswerKind("contact", re.compile(r"(?:电话|热线)(?:号码?)?(?:是|为)?(?:多少|什么|几号)|联系电话|咨询电话|服务热线|"
+                                     r"联系方式|网址|官网地址|下载链接|邮箱|电子邮件地址|(?:具体|详细|办公|办事)地址"),
+               re.compile(r"\d{3,4}[-－]?\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|\.(?:cn|com|org|net)\b|@|"
+                          r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
     AnswerKind("money", re.compile(r"多少钱|交多少|缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
-                                   r"费用怎么算"),
+                                   r"费用怎么算|多少元|几元|多少块|几块钱|(?:费用|收费)标准(?:是|为)?多少"),
                re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
     # A grant, subsidy or premium asked in everyday words ("能拿到多少资助资金", "补贴多少保费")
     # is an amount or a share; a bare count ("24项产品") does not answer it.
@@ -121,7 +127,7 @@ def named_years(text: str) -> tuple[int, ...]:
 
 CALENDAR_KINDS = ("day", "year", "date")  # the kinds that ask "when"
 PRICE_KINDS = ("money", "grant", "share")  # the kinds that ask what something costs or saves
-GENERIC_FEES = frozenset("费用 收费 缴费 交费 免费 官费 付费 花费 经费 学费 话费 消费 浪费 运费".split())
+GENERIC_FEES = frozenset("费用 收费 缴费 交费 免费 官费 专利费 付费 花费 经费 学费 话费 消费 浪费 运费".split())
 
 
 def _named_year_pattern(years: tuple[int, ...]) -> re.Pattern:

@@ -43,6 +43,18 @@ def test_grants_and_prices_in_everyday_words_want_an_amount():
     assert states("补贴多少", "按保费的50%给予补贴") and states("资助多少", "每项资助10万元")
     assert not states("能拿到多少资助资金", "累计推出24项知识产权保险产品")  # a count is not a grant
     assert kind_of("贯标认证大概要花多少钱") == "money" and kind_of("马德里注册费用怎么算") == "money"
+    assert kind_of("变更费 收费标准 多少元") == "money" and kind_of("复审请求的费用标准是多少") == "money"
+    assert kind_of("执行什么收费标准") is None  # which rule, not an amount
+
+
+def test_a_phone_number_web_address_or_street_address_wants_one():
+    assert kind_of("测试局的咨询电话是多少") == "contact" and kind_of("请求书从哪个网址下载") == "contact"
+    assert kind_of("测试中心在哪个区 具体地址有吗") == "contact"
+    assert states("咨询电话是多少", "咨询电话：022-12345678。") and states("网址是什么", "详见 www.example.cn")
+    assert states("具体地址在哪", "测试中心位于测试路88号。")
+    assert not states("咨询电话是多少", "全年接听咨询2.3万次。")  # a count is no phone number
+    assert not states("具体地址在哪", "测试中心通过验收并投入运行。")
+    assert kind_of("生命热线为哪些人服务") is None  # naming a hotline does not ask for its number
 
 
 def test_which_is_the_most_wants_a_superlative_not_a_total():
@@ -74,6 +86,7 @@ def test_a_price_question_names_its_fee():
     assert Query.parse("找代理机构申请发明，代理费一般多少钱", tokenizer).named_fees == ("代理费",)
     assert Query.parse("发明专利的年费可以减多少", tokenizer).named_fees == ("年费",)
     assert Query.parse("申请专利的费用要交多少", tokenizer).named_fees == ()  # fees in general
+    assert Query.parse("个人 专利费 减免 比例 多少", tokenizer).named_fees == ()  # all patent fees
     assert Query.parse("商标注册费要交多少", tokenizer).named_fees == ("商标注册费",)  # jieba: 商标注册 + 费
 
 
