@@ -54,6 +54,9 @@ QUESTIONS = BENCH / "questions.jsonl"
 HELDOUT = BENCH / "questions_heldout.jsonl"
 BLIND = BENCH / "questions_blind.jsonl"
 EVERYDAY = BENCH / "questions_everyday.jsonl"  # our own everyday-wording set, written blind
+# A second one, five styles (FAQ wording among them), written by a helper at the start of the
+# seventh session from the documents alone; its failures are read, so it is a development set.
+EVERYDAY2 = BENCH / "questions_everyday2.jsonl"
 # ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
 SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))
 CMRC_DEV = SHARED / "data" / "cmrc2018" / "cmrc2018_dev.json"
@@ -381,7 +384,7 @@ def policy_question_sets() -> dict[str, list[Question]]:
     """Every question set over the shipped documents, by name (the colloquial set only when
     ../shared is beside the checkout)."""
     sets = {"own": load_own_questions(), "heldout": load_own_questions(HELDOUT), "blind": load_own_questions(BLIND),
-            "everyday": load_everyday_questions(EVERYDAY)}
+            "everyday": load_everyday_questions(EVERYDAY), "everyday2": load_everyday_questions(EVERYDAY2)}
     if COLLOQUIAL.exists():
         sets["colloquial"] = load_everyday_questions(COLLOQUIAL)
     return sets
@@ -445,7 +448,12 @@ def render(results: dict, args) -> str:
                                     "36 out of scope; not written by us)"),
                      ("everyday", "Our everyday-wording set `benchmarks/questions_everyday.jsonl` (109: 79 answerable, "
                                   "30 out of scope; written blind before the everyday-wording work, "
-                                  "see questions_everyday.md)")]
+                                  "see questions_everyday.md)"),
+                     ("everyday2", "Second everyday-wording set `benchmarks/questions_everyday2.jsonl` (100: 72 "
+                                   "answerable, 28 out of scope; colloquial, keyword, long, paraphrase and FAQ wording; "
+                                   "written by a helper at the start of the seventh session from the documents alone; "
+                                   "its failures were read in that session, so it is a development set, see "
+                                   "questions_everyday2.md)")]
     for name, title in everyday_sets:
         if results.get(name):
             parts += ["", f"## {title}", "", table(results[name]), "", everyday_extras(results[name][0]),
@@ -491,7 +499,8 @@ def baseline_line(name: str) -> str:
     baseline = json.loads(path.read_text(encoding="utf-8")).get(name)
     if not baseline:
         return ""
-    return (f"Before the everyday-wording work (commit {baseline['commit']}): answer containment "
+    when = baseline.get("label", "Before the everyday-wording work")
+    return (f"{when} (commit {baseline['commit']}): answer containment "
             f"{baseline['answer_containment']:.3f}, answerable refused {baseline['in_scope_refused']:.3f}, "
             f"out of scope refused {fmt(baseline['out_of_scope_refused'])}, hit@5 {baseline['hit@5']:.3f}.")
 

@@ -1,6 +1,6 @@
 """The quality benchmark in CI: fails the build when a figure drops below its floor.
 
-Runs the default configuration on the own, held-out, blind and the two everyday-wording question sets and on a fixed
+Runs the default configuration on the own, held-out, blind and the three everyday-wording question sets and on a fixed
 sample of CMRC 2018 dev questions over an index of their paragraphs plus distractors (120 of the 848), built once and
 cached outside the checkout by content hash (benchmarks/quality.py CACHE); on a busy machine
 that first build can take far longer than usual, so its timeout only catches a hang.
@@ -31,7 +31,7 @@ def _check(metrics: dict, floors: dict) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("set_name", ["own", "heldout", "blind", "everyday", "colloquial"])
+@pytest.mark.parametrize("set_name", ["own", "heldout", "blind", "everyday", "everyday2", "colloquial"])
 def test_policy_question_floors(set_name):
     sets = quality.policy_question_sets()
     assert set_name in sets, f"{set_name} set missing (is ../shared beside the checkout?)"
@@ -52,7 +52,8 @@ def test_cmrc_sample_floors():
 
 @pytest.mark.parametrize("name, floors", [("conversations.jsonl", "conversations"),
                                           ("conversations_heldout.jsonl", "conversations_heldout"),
-                                          ("conversations_blind2.jsonl", "conversations_blind2")])
+                                          ("conversations_blind2.jsonl", "conversations_blind2"),
+                                          ("conversations_blind3.jsonl", "conversations_blind3")])
 def test_conversation_floors(name, floors):
     """Follow-up questions (benchmarks/conversations.jsonl, the held-out and the blind set): the last turn
     of each conversation, answered with its history, by type."""
