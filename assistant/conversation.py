@@ -93,7 +93,7 @@ _QUESTION_WORDS = r"(?:哪(?:几|些|一|两|三)?(?:个|家|种|类|项|条|位
 _ASKED_AFTER = r"(?:是|为)?(?:多少|什么|啥)(?:呢|啊|呀)?[？?。！!\s]*$"
 
 
-def _is_asked(word: str, question_normalized: str) -> bool:
+def is_asked(word: str, question_normalized: str) -> bool:
     """Is `word` what the question asks for ("哪几个部门发的": 部门; "减缴比例是多少": 比例), or a
     question word itself? Neither is the subject a follow-up carries on or swaps ("它从哪天开始
     执行的" is about the 办法; "那商标注册费呢" swaps the fee, not the 比例)."""
@@ -132,7 +132,7 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
         # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of the
         # previous question's subject words (not of what it asks: "比例是多少").
         for word in subject_words(previous, tokenizer):
-            if word in new_normalized or _is_asked(word, previous_normalized) or len(word) < 2:
+            if word in new_normalized or is_asked(word, previous_normalized) or len(word) < 2:
                 continue  # a single character ("交") is a verb or a fragment, not a subject
             at = previous_normalized.find(word)
             if at >= 0:
@@ -146,7 +146,7 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
             asked = re.search(_QUESTION_WORDS, previous_normalized)
             out.append(Reading(" ".join([*frame, new]) + (asked.group(0) if asked else ""), "sibling"))
     carried = [w for w in subject_words(previous, tokenizer)
-               if w not in new_normalized and not _is_asked(w, previous_normalized)]
+               if w not in new_normalized and not is_asked(w, previous_normalized)]
     if carried:
         stripped = _PRONOUN.sub("", new) or new
         out.append(Reading(" ".join(carried) + " " + stripped, "carried"))

@@ -49,7 +49,8 @@ _DATE = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|\d{{1,2}}月|[一二三四五六�
 # A question asking for a day wants a day ("2021年4月28日", or "2021428" where extraction
 # dropped 年月日), not a bare year; one asking for a year wants a year.
 _DAY = re.compile(r"\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|(?<!\d)20\d{5,6}(?!\d)")
-_YEAR = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|(?<!\d)20\d{{5,6}}(?!\d)")
+# "哪一年的税表" is also answered by a year named relative to another ("上年度", "次年").
+_YEAR = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|(?<!\d)20\d{{5,6}}(?!\d)|上一?年度?|前一年|当年|次年")
 # A length of time: "5个工作日", "六年内", "两个半月", "20日内". Not a year ("2021年") or
 # a day of a month ("3月23日"): the number may not follow another digit or 月.
 _DURATION = re.compile(rf"(?<![\d月.])(?:\d{{1,3}}(?:\.\d+)?|{_CN_COUNT})\s*(?:"

@@ -14,7 +14,8 @@ from pathlib import Path
 from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
-from .conversation import SHORT_FOCUS_CHARS, focus, history_questions, is_fragment, leans_on_context, readings
+from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, leans_on_context,
+                           readings)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
@@ -238,8 +239,11 @@ class Assistant:
         names = self.searcher.tokenizer.names(normalize(focus(question)))
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False
+        # What the question asks for ("面向哪些产业", "哪些费用") is answered by instances of it,
+        # which need not repeat the word.
+        asked_in = normalize(question)
         new_nouns = [(w, 1.0) for w in nouns if w not in previous_normalized
-                     and not _QUESTION_WORD.search(w) and not w.isdigit()]
+                     and not _QUESTION_WORD.search(w) and not w.isdigit() and not is_asked(w, asked_in)]
         return not new_nouns or coverage.of_text(new_nouns, text) >= NEW_NOUN_COVERAGE
 
     # ------------------------------------------------------------ wording lookup

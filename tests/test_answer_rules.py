@@ -28,6 +28,12 @@ def test_durations_are_not_years_or_days_of_a_month():
     assert not states("复审要多久", "于3月23日通过验收")
 
 
+def test_a_year_named_relative_to_another_answers_which_year():
+    assert states("税表交哪一年的", "同时提交上年度企业所得税年度纳税申报表复印件。")
+    assert states("哪一年开始算", "自授予专利权当年起六年内的年费")
+    assert not states("税表交哪一年的", "同时提交企业所得税年度纳税申报表复印件。")
+
+
 def test_day_and_year_questions_want_a_day_or_a_year():
     assert kind_of("规划是哪天印发的") == "day"
     assert states("规划是哪天印发的", "并于2021年4月28日印发")

@@ -101,6 +101,13 @@ def test_a_pronoun_follow_up_asking_when_it_took_effect(shipped_assistant):
 
 
 @pytest.mark.slow
+def test_a_follow_up_asking_which_ones_is_answered_by_instances_without_the_word(shipped_assistant):
+    # "哪些费用": the answer names the fees (公布印刷费…), not the word 费用.
+    answer = shipped_assistant.ask("具体哪些费用不包括在内", history=turn("申请费可以少交吗"))
+    assert answer.context_used and answer.found and "公布印刷费" in answer.answer
+
+
+@pytest.mark.slow
 def test_a_place_fragment_about_a_place_no_document_speaks_for_is_refused(shipped_assistant):
     history = turn("天津2021年底有效发明专利多少件") + turn("折合每万人有多少")
     answer = shipped_assistant.ask("北京呢？", history=history)
