@@ -143,6 +143,13 @@ def not_found(query: Query, result: SearchResult | None = None, documents=None) 
                   related=related)
 
 
+def answer_threshold(tuning: Tuning) -> float:
+    """The confidence at or above which a question is answered."""
+    if tuning.gate == "relevance":
+        return tuning.min_relevance
+    return load_gate().answer_threshold if tuning.answer_threshold is None else tuning.answer_threshold
+
+
 def gate_decision(result: SearchResult, tuning: Tuning) -> tuple[str, float]:
     """("answer" | "related" (not sure: offer the closest passages) | "none", confidence)."""
     if not result.hits:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, fact_answer, not_found
+from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
 from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, leans_on_context,
@@ -194,7 +194,11 @@ class Assistant:
                 return replace(reply, question=question, resolved_question=reading.text, context_used=True)
         if alone.found and not leans:
             return replace(alone, resolved_question=question, context_used=False)
-        if alone.found and not fragment and len(focus(question)) > SHORT_FOCUS_CHARS:
+        if (alone.found and not fragment and len(focus(question)) > SHORT_FOCUS_CHARS
+                and alone.confidence >= answer_threshold(self.tuning) + CONTEXT_MARGIN):
+            # It says it follows up, yet no reading with the context is answered: answered
+            # alone only when clearly confident alone ("那开放许可声明要怎么提交" after a fee
+            # question is more likely asking what no document says).
             return replace(alone, resolved_question=question, context_used=False)
         if leans:
             # Nothing answers the follow-up read with its context ("北京呢？" when no document
