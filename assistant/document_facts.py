@@ -19,6 +19,8 @@ from .tokenize import PUNCT, normalize, titles_in
 _NUMBER_IN_DOC_NUMBER = re.compile(r"(\d+)号")
 _CN_DIGITS = "〇一二三四五六七八九"
 TITLE_MATCH_SHARE = 0.6  # share of a title's character pairs the question must contain
+# Kinds of policy document a question may name instead of a title ("这个办法", "那份公告").
+DOCUMENT_KINDS = ("办法", "公告", "规定", "条例", "细则", "意见", "方案", "规划", "纲要", "工作要点", "工作总结")
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class DocumentFact:
 
 
 def _plain(text: str) -> str:
-    return PUNCT.sub("", normalize(text))
+    # "2021工作总结" typed in a search box names "2021年工作总结".
+    return re.sub(r"(\d)年", r"\1", PUNCT.sub("", normalize(text)))
 
 
 def _pairs(text: str) -> set[str]:
@@ -40,6 +43,8 @@ def _pairs(text: str) -> set[str]:
 def _names(meta) -> list[str]:
     """What a user might call the document: its titles, the 《…》 inside them, its number."""
     names = [meta.title, meta.short_title, meta.doc_number]
+    # A title of two parts ("2021年工作总结和2022年工作要点") is named by either.
+    names += [part for part in (meta.short_title or "").split("和") if part != meta.short_title]
     for title in (meta.title, meta.short_title):
         names += titles_in(title or "")
         names.append(re.sub(r"[（(][^（）()]*[）)]$", "", title or ""))  # "办法（2016）" → "办法"
@@ -48,6 +53,10 @@ def _names(meta) -> list[str]:
 
 def names_document(question: str, meta) -> bool:
     plain_question = _plain(question)
+    asked_numbers = set(_NUMBER_IN_DOC_NUMBER.findall(normalize(question)))
+    own_numbers = _NUMBER_IN_DOC_NUMBER.findall(f"{meta.doc_number or ''} {meta.short_title or ''}")
+    if asked_numbers and not asked_numbers & set(own_numbers):
+        return False  # "第511号公告" is another document than 第594号
     for name in _names(meta):
         plain = _plain(name)
         if len(plain) >= 4 and plain in plain_question:
@@ -77,6 +86,10 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument]) -> D
     if kind is None:
         return None
     named = [d for d in documents.values() if names_document(query.text, d.meta)]
+    if not named:
+        # "专利少交钱那个办法是哪两个部委发的": "that 办法", when only one title is one.
+        kinds = [k for k in DOCUMENT_KINDS if re.search(rf"(?:那|这|该|此)(?:个|份|部|项|篇)?{k}", query.text)]
+        named = [d for d in documents.values() if kinds and any(k in d.meta.short_title or "" for k in kinds)]
     if len(named) != 1:
         return None  # none, or ambiguous: ordinary retrieval decides
     document = named[0]

@@ -157,7 +157,7 @@ _ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发)"
 DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
     ("date", re.compile(rf"(?:哪天|哪一天|什么时候|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
                         rf"|{_ISSUE_VERB}(?:的)?(?:日期|时间)|发文日期|落款日期|成文日期")),
-    ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
+    ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|部委|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
                           rf"|谁{_ISSUE_VERB}|发文(?:单位|机关)|由谁")),
     ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
 )

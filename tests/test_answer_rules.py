@@ -120,6 +120,18 @@ def test_document_named_by_title_number_or_short_title():
     assert names_document("测试市发明奖励办法是哪天发的", meta)
     assert names_document("12号文是谁发的", meta)
     assert not names_document("十四五规划是哪天发的", meta)
+    assert not names_document("测财〔2020〕15号是谁发的", meta)  # another number: another document
+    # Either part of a two-part title, with or without 年 after the year.
+    two_parts = DocumentMeta(title="测试局关于印发2030年工作总结和2031年工作要点的通知",
+                             short_title="2030年工作总结和2031年工作要点")
+    assert names_document("测试局 2030工作总结 印发时间", two_parts)
+    assert names_document("2031年工作要点是哪天发的", two_parts)
+
+
+def test_that_kind_of_document_names_the_only_shipped_one_of_its_kind():
+    fact = find_document_fact("少发钱那个办法是哪两个部委一块儿发的", INVENTED)
+    assert fact is not None and fact.doc_id == "rules.txt" and fact.kind == "issuer"
+    assert find_document_fact("那个规划是哪天发的", INVENTED) is None  # no shipped 规划
 
 
 def test_date_issuer_and_number_come_from_metadata_with_the_text_quoted():
