@@ -16,6 +16,8 @@ documents' metadata; it needs no searcher and no index.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import asdict, dataclass, field, replace
 
 from .chunking import Chunk
@@ -27,6 +29,7 @@ from .query import CALENDAR_KINDS, PRICE_KINDS, Query
 from .search import Hit, SearchResult
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
+from .tokenize import bigrams, load_terms_file
 from .tuning import Tuning
 
 NOT_FOUND_TEXT = "抱歉，现有政策文件中没有找到能回答这个问题的内容。您可以换个说法再问，或直接咨询市知识产权局。"
@@ -185,6 +188,22 @@ def _title(documents: dict[str, IndexedDocument], chunk: Chunk) -> str:
     return meta.short_title or meta.title
 
 
+@functools.lru_cache(maxsize=1)
+def _fee_terms() -> tuple[str, ...]:
+    """Fee names of the policy vocabulary, longest first ("补偿期年费" before "年费")."""
+    return tuple(sorted((t for t in load_terms_file() if t.endswith("费")), key=len, reverse=True))
+
+
+def names_fee(text: str, fee: str, question_bigrams: frozenset[str] = frozenset()) -> bool:
+    """Does `text` name the fee itself, not only a longer fee that ends with it ("年费" is
+    not named by "补偿期年费"), unless the question speaks of that longer fee's qualifier
+    too ("延长的保护期每年的年费", read with 期限补偿)?"""
+    for longer in _fee_terms():
+        if len(longer) > len(fee) and longer.endswith(fee) and not bigrams(longer[:-len(fee)]) & question_bigrams:
+            text = text.replace(longer, "")
+    return fee in text
+
+
 def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, IndexedDocument],
             min_subject: float) -> list[Candidate]:
     """The best-ranked sentences that state the kind of fact asked, about its subject; a
@@ -195,7 +214,8 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
     seen: set[str] = set()  # a title line repeated in two passages counts once
     distinct = [c for c in ranked if not (c.text in seen or seen.add(c.text))][:KIND_CHECK_TOP]
     return [c for c in distinct if query.states_asked_kind(c.text)
-            and all(fee in c.text or any(fee in s for s in c.hit.chunk.section) for fee in fees)
+            and all(names_fee(c.text, fee, query.bigrams) or any(names_fee(s, fee, query.bigrams)
+                                                                   for s in c.hit.chunk.section) for fee in fees)
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 
 

@@ -87,6 +87,14 @@ def test_why_and_on_what_basis_questions_want_the_opening_clause():
     assert not PURPOSE_CLAUSE.search("第四条　个人减缴85%。")
 
 
+def test_a_longer_fee_does_not_name_the_fee_it_ends_with_unless_the_question_says_so():
+    from assistant.answer import names_fee
+    from assistant.tokenize import bigrams
+    assert names_fee("（三）年费（自授予专利权当年起六年内的年费）", "年费")
+    assert not names_fee("应缴纳专利权补偿期年费，收费标准为每件每年8000元", "年费")
+    assert names_fee("应缴纳专利权补偿期年费，收费标准为每件每年8000元", "年费", frozenset(bigrams("期限补偿的年费")))
+
+
 def test_a_price_question_names_its_fee():
     tokenizer = tokenizer_for([])
     assert Query.parse("找代理机构申请发明，代理费一般多少钱", tokenizer).named_fees == ("代理费",)
