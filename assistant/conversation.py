@@ -28,6 +28,8 @@ _LEADING_CUE = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要
 _TRAILING_NE = re.compile(r"(?:的)?呢[？?！!。.\s]*$")
 _PRONOUN = re.compile(r"它们|它|这个|这份|这项|这些|这部|这次|这里面|里面|该|其|上述|前述|此|本办法|本公告")
 _FILLER = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又)|(?:的)?呢[？?！!。.\s]*$|[？?！!。.\s]+$")
+# "This policy": a follow-up about the document the previous answer quoted.
+_DOCUMENT_PRONOUN = re.compile(r"(?:这|该|此|本|那)(?:个|份|项|部|篇)?(?:政策|文件|办法|通知|公告|规定|总结|要点|文|规划)|^它|它(?:是|从|哪|什么|啥|的)")
 SHORT_FOCUS_CHARS = 8  # a follow-up this short after its cue words is a fragment ("那公司呢")
 
 
@@ -72,6 +74,18 @@ def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
 
 
 _ASKS = re.compile(r"什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|几|谁|为何|为什么|还是|算不算|\?|？")
+
+
+def refers_to_document(question: str) -> bool:
+    """Does the follow-up speak of "this policy/document" ("这份文件", "该办法", "它从哪天施行")?"""
+    return bool(_DOCUMENT_PRONOUN.search(question))
+
+
+def naming_document(question: str, title: str) -> str:
+    """The follow-up with "this document" replaced by its title: "这个文件是哪两个部门发的" →
+    "《专利收费减缴办法》是哪两个部门发的"."""
+    rest = _DOCUMENT_PRONOUN.sub("", focus(question), count=1)
+    return f"《{title}》{rest}"
 
 
 def is_fragment(question: str) -> bool:

@@ -79,13 +79,16 @@ def _cn_digits(number: str) -> str:
     return "".join(_CN_DIGITS[int(d)] for d in number)
 
 
-def find_document_fact(query: Query, documents: dict[str, IndexedDocument]) -> DocumentFact | None:
+def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
+                       meant: str | None = None) -> DocumentFact | None:
     """The fact a question asks about a shipped document it names (its date, issuer or
-    number), read from the document's metadata; None for any other question."""
+    number), read from the document's metadata; None for any other question. `meant`: the
+    document a follow-up's "这个文件" refers to (the one the previous answer quoted)."""
     kind = query.intent.document_fact
     if kind is None:
         return None
-    named = [d for d in documents.values() if names_document(query.text, d.meta)]
+    named = [documents[meant]] if meant in documents else [d for d in documents.values()
+                                                           if names_document(query.text, d.meta)]
     if not named:
         # "专利少交钱那个办法是哪两个部委发的": "that 办法", when only one title is one.
         kinds = [k for k in DOCUMENT_KINDS if re.search(rf"(?:那|这|该|此)(?:个|份|部|项|篇)?{k}", query.text)]

@@ -15,7 +15,7 @@ from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, 
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
 from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, leans_on_context,
-                           readings)
+                           naming_document, readings, refers_to_document)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
@@ -159,6 +159,33 @@ class Assistant:
         return self._choose_reading(question, previous, top_k, filters)
 
     def _choose_reading(self, question: str, previous: str, top_k: int, filters: Filters | None = None) -> Answer:
+        """A follow-up about "this policy" ("这份文件从哪天开始施行", "它是哪个部门发的") is
+        first answered from the documents the previous answer cited; any other, or one
+        those documents do not answer, as in `_read_with_context`."""
+        if refers_to_document(question):
+            cited = tuple(dict.fromkeys(c.doc_id for c in self._answer(previous, top_k, filters).citations))
+            query = self.searcher.parse(question)
+            if len(cited) == 1 and query.intent.document_fact:
+                # "这个文件是哪两个部门发的": that document's own metadata answers.
+                fact = find_document_fact(query, self.index.documents, meant=cited[0])
+                if fact is not None:
+                    reply = fact_answer(query, fact, self.index.documents[fact.doc_id], self.index.chunks_of(fact.doc_id))
+                    return replace(reply, citations=reply.citations[:max(1, top_k)], question=question,
+                                   resolved_question=naming_document(question, self._short_title(fact.doc_id)),
+                                   context_used=True)
+            if cited:
+                chosen = set(cited) & set(filters.doc_ids) if filters and filters.doc_ids else set(cited)
+                within = replace(filters, doc_ids=tuple(sorted(chosen))) if filters else Filters(doc_ids=tuple(sorted(chosen)))
+                reply = self._read_with_context(question, previous, top_k, within)
+                if reply.found:
+                    return reply
+        return self._read_with_context(question, previous, top_k, filters)
+
+    def _short_title(self, doc_id: str) -> str:
+        meta = self.index.documents[doc_id].meta
+        return meta.short_title or meta.title
+
+    def _read_with_context(self, question: str, previous: str, top_k: int, filters: Filters | None = None) -> Answer:
         """The best-supported reading of a follow-up (see conversation.readings).
 
         Candidate readings: a fragment that asks nothing of its own ("那公司呢") takes the

@@ -4,7 +4,7 @@ answers with the real model."""
 import pytest
 
 from assistant.conversation import (HistoryError, MAX_HISTORY_MESSAGES, focus, history_questions, is_fragment,
-                                    leans_on_context, readings)
+                                    leans_on_context, naming_document, readings, refers_to_document)
 from assistant.tokenize import collect_user_terms, tokenizer_for
 
 
@@ -113,6 +113,23 @@ def test_a_follow_up_no_reading_answers_is_not_answered_alone_unless_clearly(shi
     # with the 15% cut, less than clearly.
     answer = shipped_assistant.ask("那开放许可声明在哪里提交", history=turn("专利开放许可期间年费减多少"))
     assert not answer.found
+
+
+def test_a_follow_up_about_this_document_is_recognised():
+    for question in ["这份文件从哪天开始施行", "它是哪个部门发的", "那这个办法现在还有效吗", "该公告的文号是多少"]:
+        assert refers_to_document(question), question
+    for question in ["这个中心在哪", "那公司呢", "复审费能减多少"]:
+        assert not refers_to_document(question), question
+    assert naming_document("这个文件是哪两个部门发的", "测试办法") == "《测试办法》是哪两个部门发的"
+
+
+@pytest.mark.slow
+def test_this_document_is_the_one_the_previous_answer_quoted(shipped_assistant):
+    answer = shipped_assistant.ask("这个文件是哪两个部门发的", history=turn("个人收入多少以下能申请减缴专利费"))
+    assert answer.found and answer.mode == "document" and answer.context_used
+    assert "财政部" in answer.answer and answer.resolved_question.startswith("《专利收费减缴办法")
+    answer = shipped_assistant.ask("它是哪天发布的", history=turn("开放许可期间年费能减多少"))
+    assert answer.found and "2024年8月6日" in answer.answer
 
 
 @pytest.mark.slow
