@@ -112,9 +112,21 @@ def render_set(name: str, about: str, results: dict) -> list[str]:
               f"Still wrong ({len(misses)}):", ""]
     if name in BLIND_SETS:
         lines[-2] = f"Still wrong: {len(misses)} (not listed, so the set stays blind)."
-        return lines[:-1] + [""]
+        return lines[:-1] + [baseline_line(name), ""]
     lines += [f"- {r['id']} ({r['type']}) “{r['question']}” read as “{r['resolved']}”: {r['answer']}" for r in misses]
     return lines + [""]
+
+
+def baseline_line(name: str) -> str:
+    """The blind set's figures when it was written (benchmarks/<set>_baseline.json), or ""."""
+    path = BENCH / name.replace(".jsonl", "_baseline.json")
+    if not path.exists():
+        return ""
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    summary = recorded["by_type"]["summary"]
+    return (f"\nWhen it was written ({recorded['commit'].split(':')[0]}), ours: dependent "
+            f"{summary['dependent (all four)']['ours']:.3f}, new topics {summary['new_topic']['ours']:.3f}, "
+            f"out-of-scope follow-ups {summary['out_of_scope_followup']['ours']:.3f}.")
 
 
 def render(all_results: dict, seconds: float) -> str:

@@ -1,12 +1,15 @@
 """Quality benchmark: retrieval hit@k / MRR, answer containment, refusals, latency.
 
-Four sets:
+The sets:
   own      benchmarks/questions.jsonl: 103 questions over the shipped documents (84 in scope,
            19 out of scope); used while tuning and to calibrate "not found"
   heldout  benchmarks/questions_heldout.jsonl: 37 more (25 in, 12 out), written after the first
            round of tuning; its failures were read before the second round, so it is no longer blind
   blind    benchmarks/questions_blind.jsonl: 42 more (30 in, 12 out), written before the second
            round of tuning and never read for it
+  colloquial, everyday, everyday2  everyday wording: ../shared/data/policy_colloquial (131, not ours),
+           benchmarks/questions_everyday.jsonl (109, blind: only its tables are read) and
+           benchmarks/questions_everyday2.jsonl (100, written in the seventh session; a development set)
   cmrc     CMRC 2018 dev (../shared/data/cmrc2018): its 848 paragraphs indexed as documents
 
     python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
