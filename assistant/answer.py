@@ -17,7 +17,6 @@ documents' metadata; it needs no searcher and no index.
 from __future__ import annotations
 
 import functools
-
 from dataclasses import asdict, dataclass, field, replace
 
 from .chunking import Chunk

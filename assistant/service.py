@@ -169,13 +169,14 @@ class Assistant:
                 # "这个文件是哪两个部门发的": that document's own metadata answers.
                 fact = find_document_fact(query, self.index.documents, meant=cited[0])
                 if fact is not None:
-                    reply = fact_answer(query, fact, self.index.documents[fact.doc_id], self.index.chunks_of(fact.doc_id))
+                    document = self.index.documents[fact.doc_id]
+                    reply = fact_answer(query, fact, document, self.index.chunks_of(fact.doc_id))
                     return replace(reply, citations=reply.citations[:max(1, top_k)], question=question,
                                    resolved_question=naming_document(question, self._short_title(fact.doc_id)),
                                    context_used=True)
             if cited:
-                chosen = set(cited) & set(filters.doc_ids) if filters and filters.doc_ids else set(cited)
-                within = replace(filters, doc_ids=tuple(sorted(chosen))) if filters else Filters(doc_ids=tuple(sorted(chosen)))
+                chosen = tuple(sorted(set(cited) & set(filters.doc_ids) if filters and filters.doc_ids else cited))
+                within = replace(filters, doc_ids=chosen) if filters else Filters(doc_ids=chosen)
                 reply = self._read_with_context(question, previous, top_k, within)
                 if reply.found:
                     return reply
