@@ -65,36 +65,41 @@ def correct(answer, turn: dict) -> bool:
                                 for a in turn["answer_contains"])
 
 
-def run(assistant: Assistant, conversations: list[dict], verbose: bool = False) -> dict:
+def run(assistant: Assistant, conversations: list[dict], verbose: bool = False, ours_only: bool = False) -> dict:
+    """Score the last turn of each conversation: alone, glued to the previous question, and
+    read with its history ("ours"). `ours_only` (the CI floors) skips the first two and the
+    earlier turns' answers, which the reading never uses (only the user's questions count)."""
+    ways = ("ours",) if ours_only else ("alone", "naive", "ours")
     rows = []
     for conversation in conversations:
         turns = conversation["turns"]
         last = turns[-1]
         history = []
         for turn in turns[:-1]:  # the chat's own earlier answers, as the widget would send them
-            reply = assistant.ask(turn["question"], history=list(history))
-            history += [{"role": "user", "content": turn["question"]}, {"role": "assistant", "content": reply.answer}]
-        alone = assistant.ask(last["question"])
-        naive = assistant.ask(f"{turns[-2]['question']} {last['question']}")
+            answer_text = "……" if ours_only else assistant.ask(turn["question"], history=list(history)).answer
+            history += [{"role": "user", "content": turn["question"]}, {"role": "assistant", "content": answer_text}]
         ours = assistant.ask(last["question"], history=history)
         row = {"id": conversation["id"], "type": conversation["type"], "question": last["question"],
-               "alone": correct(alone, last), "naive": correct(naive, last), "ours": correct(ours, last),
+               "ours": correct(ours, last),
                "resolved": ours.resolved_question, "context_used": ours.context_used,
                "found": ours.found, "answer": ours.answer[:80], "latency_ms": ours.latency_ms}
+        if not ours_only:
+            row["alone"] = correct(assistant.ask(last["question"]), last)
+            row["naive"] = correct(assistant.ask(f"{turns[-2]['question']} {last['question']}"), last)
         rows.append(row)
         if verbose and not row["ours"]:
             print(f"✗ {row['id']} {row['type']}: {' → '.join(t['question'] for t in turns)}\n"
                   f"    read as: {row['resolved']} | {row['answer']} | gold {last['answer_contains']}", file=sys.stderr)
-    by_type = defaultdict(lambda: {"n": 0, "alone": 0, "naive": 0, "ours": 0})
+    by_type = defaultdict(lambda: {"n": 0, **{way: 0 for way in ways}})
     for row in rows:
         group = by_type[row["type"]]
         group["n"] += 1
-        for way in ("alone", "naive", "ours"):
+        for way in ways:
             group[way] += row[way]
     summary = {t: {k: (v / by_type[t]["n"] if k != "n" else v) for k, v in by_type[t].items()} for t in TYPES if t in by_type}
     dependent = [r for r in rows if r["type"] in DEPENDENT]
     summary["dependent (all four)"] = {"n": len(dependent), **{w: sum(r[w] for r in dependent) / max(1, len(dependent))
-                                                              for w in ("alone", "naive", "ours")}}
+                                                              for w in ways}}
     return {"summary": summary, "rows": rows}
 
 

