@@ -160,7 +160,7 @@ def gate_decision(result: SearchResult, tuning: Tuning) -> tuple[str, float]:
         return ("answer" if result.relevance >= tuning.min_relevance else "none"), result.relevance
     gate = load_gate()
     probability = gate.probability(result.evidence)
-    answer_at = gate.answer_threshold if tuning.answer_threshold is None else tuning.answer_threshold
+    answer_at = answer_threshold(tuning)
     related_at = gate.related_threshold if tuning.related_threshold is None else tuning.related_threshold
     if probability >= answer_at:
         return "answer", probability
