@@ -27,7 +27,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_Q = os.path.join(HERE, "questions_everyday.jsonl")
 DEFAULT_DOCS = os.path.join(os.path.dirname(HERE), "documents")
-STYLES = ("colloquial", "paraphrase", "keyword", "long")
+STYLES = ("colloquial", "paraphrase", "keyword", "long", "faq")
 TIANJIN = "tianjin_ipo_2021_summary_2022_work_points.txt"
 # the 2022 part starts at this heading on a line of its own (the cover notice names it too)
 TIANJIN_2022_HEADING = re.compile(r"^市知识产权局2022年工作要点$", re.M)

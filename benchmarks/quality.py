@@ -7,9 +7,10 @@ The sets:
            round of tuning; its failures were read before the second round, so it is no longer blind
   blind    benchmarks/questions_blind.jsonl: 42 more (30 in, 12 out), written before the second
            round of tuning and never read for it
-  colloquial, everyday, everyday2  everyday wording: ../shared/data/policy_colloquial (131, not ours),
-           benchmarks/questions_everyday.jsonl (109, blind: only its tables are read) and
+  colloquial, everyday, everyday2, everyday3  everyday wording: ../shared/data/policy_colloquial (131,
+           not ours), benchmarks/questions_everyday.jsonl (109, blind: only its tables are read),
            benchmarks/questions_everyday2.jsonl (100, written in the seventh session; a development set)
+           and benchmarks/questions_everyday3.jsonl (90 with 15 FAQ-worded, eighth session; blind)
   cmrc     CMRC 2018 dev (../shared/data/cmrc2018): its 848 paragraphs indexed as documents
 
     python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
@@ -60,6 +61,7 @@ EVERYDAY = BENCH / "questions_everyday.jsonl"  # our own everyday-wording set, w
 # A second one, five styles (FAQ wording among them), written by a helper at the start of the
 # seventh session from the documents alone; its failures are read, so it is a development set.
 EVERYDAY2 = BENCH / "questions_everyday2.jsonl"
+EVERYDAY3 = BENCH / "questions_everyday3.jsonl"
 # ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
 SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))
 CMRC_DEV = SHARED / "data" / "cmrc2018" / "cmrc2018_dev.json"
@@ -387,7 +389,8 @@ def policy_question_sets() -> dict[str, list[Question]]:
     """Every question set over the shipped documents, by name (the colloquial set only when
     ../shared is beside the checkout)."""
     sets = {"own": load_own_questions(), "heldout": load_own_questions(HELDOUT), "blind": load_own_questions(BLIND),
-            "everyday": load_everyday_questions(EVERYDAY), "everyday2": load_everyday_questions(EVERYDAY2)}
+            "everyday": load_everyday_questions(EVERYDAY), "everyday2": load_everyday_questions(EVERYDAY2),
+            "everyday3": load_everyday_questions(EVERYDAY3)}
     if COLLOQUIAL.exists():
         sets["colloquial"] = load_everyday_questions(COLLOQUIAL)
     return sets
@@ -456,7 +459,11 @@ def render(results: dict, args) -> str:
                                    "answerable, 28 out of scope; colloquial, keyword, long, paraphrase and FAQ wording; "
                                    "written by a helper at the start of the seventh session from the documents alone; "
                                    "its failures were read in that session, so it is a development set, see "
-                                   "questions_everyday2.md)")]
+                                   "questions_everyday2.md)"),
+                     ("everyday3", "Third everyday-wording set `benchmarks/questions_everyday3.jsonl` (90: 60 answerable, "
+                                   "30 out of scope; colloquial, keyword, long, paraphrase and 15 government-FAQ "
+                                   "questions; written by a helper at the start of the eighth session from the documents "
+                                   "alone; blind: only its tables are printed, see questions_everyday3.md)")]
     for name, title in everyday_sets:
         if results.get(name):
             parts += ["", f"## {title}", "", table(results[name]), "", everyday_extras(results[name][0]),
