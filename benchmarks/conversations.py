@@ -36,6 +36,9 @@ BLIND2 = BENCH / "conversations_blind2.jsonl"
 # Written by a helper at the start of the seventh session from the documents alone (54, every type
 # nine times); only its tables are read, never its failures.
 BLIND3 = BENCH / "conversations_blind3.jsonl"
+# Written by a helper at the start of the eighth session from the documents alone (48, every type
+# eight times); only its tables are read, never its failures.
+BLIND4 = BENCH / "conversations_blind4.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -45,8 +48,10 @@ SETS = {
                                            "that read no code and no other set); its failures are not read"),
     "conversations_blind3.jsonl": (BLIND3, "blind: written at the start of the seventh session from the documents "
                                            "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind4.jsonl": (BLIND4, "blind: written at the start of the eighth session from the documents "
+                                           "alone (a helper that read no code and no other set); its failures are not read"),
 }
-BLIND_SETS = {"conversations_blind2.jsonl", "conversations_blind3.jsonl"}  # their failures are neither printed nor recorded
+BLIND_SETS = {"conversations_blind2.jsonl", "conversations_blind3.jsonl", "conversations_blind4.jsonl"}  # their failures are neither printed nor recorded
 BLIND_ROW_FIELDS = ("id", "type", "alone", "naive", "ours", "latency_ms")
 TYPES = ["ellipsis", "pronoun", "narrowing", "sibling", "new_topic", "out_of_scope_followup"]
 DEPENDENT = {"ellipsis", "pronoun", "narrowing", "sibling"}
