@@ -17,6 +17,7 @@ documents' metadata; it needs no searcher and no index.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import asdict, dataclass, field, replace
 
 from .chunking import Chunk
@@ -28,7 +29,7 @@ from .query import CALENDAR_KINDS, PRICE_KINDS, Query
 from .search import Hit, SearchResult
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
-from .tokenize import bigrams, load_terms_file
+from .tokenize import bigrams, load_terms_file, normalize
 from .tuning import Tuning
 
 NOT_FOUND_TEXT = "抱歉，现有政策文件中没有找到能回答这个问题的内容。您可以换个说法再问，或直接咨询市知识产权局。"
@@ -46,6 +47,7 @@ REPEALED_NOTE = "（已废止：该文件已失效{by}，仅供查阅，请以�
 VALIDITY_ORDER = {"effective": 0, "amended": 1, "repealed": 2}  # in force first
 
 KIND_CHECK_TOP = 3  # the asked-for kind of fact must appear among this many best sentences
+LIST_INTRO_TOP = 10  # a list question's introduction ("下列专利收费：") is looked for in this many passages
 MAX_SENTENCES = 2  # unless the question asks for a list or for wording
 MAX_LIST_SENTENCES = 3  # sentences of the best passage quoted for a list or wording question
 LIST_MARGIN_FACTOR = 2  # list sentences may score this many second_margins below the best
@@ -241,11 +243,19 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         hits = [h for h in hits if not _about_elsewhere(query, h, documents)]
         if not hits:
             return not_found(query, result, documents)
+    intent = query.intent
+    intro = None if intent.kind else list_introducing(query, result.hits[:LIST_INTRO_TOP])
+    if intro is not None and intro[0] not in hits:
+        hits = hits + [intro[0]]
     candidates = score_sentences(query, hits)
     if not candidates:
         return not_found(query)
-    intent = query.intent
     best = candidates[0]
+    if intro is not None:
+        # "哪些专利收费可以减缴": the list the documents give ("可以请求减缴下列专利收费：") is
+        # the answer, even where another article repeats the question's words more closely.
+        best = next(c for c in candidates if c.key == (intro[0].index, intro[1]))
+        candidates = [best] + [c for c in candidates if c is not best]
     if intent.kind:
         # The answer must state the kind of fact asked for (an amount in 元 for 多少钱);
         # otherwise the documents only talk around the question.
@@ -253,11 +263,14 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         if not found:
             return not_found(query, result, documents)  # the passages are close, the fact is not stated
         best = found[0]
-        candidates = [best] + [c for c in candidates if c is not best]
+        # The runner-up is read from the front: another sentence stating the kind asked
+        # ("85%" beside "70%" for 减缴比例) comes before ones that only share words.
+        candidates = found + [c for c in candidates if c not in found]
     many = intent.wants_list or intent.wants_wording
     best_ids = _sentences_to_quote(best, candidates, many, tuning)
     groups: dict[int, tuple[Hit, set[int]]] = {best.hit.index: (best.hit, best_ids)}
-    runner = _runner_up(result, best, candidates, best_ids, documents, tuning)
+    # The list a question asks for is the whole answer: no second quote beside it.
+    runner = None if intro is not None else _runner_up(result, best, candidates, best_ids, documents, tuning)
     if runner is not None and not many and len(best_ids) >= MAX_SENTENCES:
         # Short by default: the best sentence's neighbour and the runner-up compete for
         # the second place.
@@ -297,6 +310,37 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         parts.append(AnswerPart(text, n, prefix=date, note=amended_note(citation), highlight=mark))
         citations.append(citation)
     return Answer.from_parts(query.text, parts, citations, "wording" if intent.wants_wording else "answer")
+
+
+_LIST_MARKER = re.compile(r"下列|以下|如下")
+_FEE_HEADS = ("费用", "收费", "专利费")  # "哪些费用…" is answered by a list of 专利收费
+
+
+def _names_list_head(segment: str, head: str) -> bool:
+    """Whether the words after 下列 ("专利收费：", "条件之一的，可以…：") name what is listed."""
+    if head in segment or (len(head) >= 2 and bigrams(head) & bigrams(segment)):
+        return True
+    return (head.endswith(_FEE_HEADS) or head.endswith("费")) and "费" in segment
+
+
+def list_introducing(query: Query, hits: list[Hit]) -> tuple[Hit, int] | None:
+    """(passage, sentence index) of the best-ranked list introduction ("…符合下列条件之一的，可以…：")
+    that announces what a list question asks for and shares the question's other words."""
+    head = query.intent.list_head
+    if not head:
+        return None
+    others = [w for w, weight in query.words if weight >= 0.5 and w not in head and head not in w]
+    for hit in hits:
+        for i, sentence in enumerate(hit.chunk.sentence_texts()):
+            marker = _LIST_MARKER.search(sentence)
+            if not marker or not sentence.rstrip().endswith(LIST_INTRO_ENDINGS):
+                continue
+            if not _names_list_head(sentence[marker.end():], head):
+                continue
+            if others and not any(w in normalize(sentence) for w in others):
+                continue
+            return hit, i
+    return None
 
 
 def _runner_up(result: SearchResult, best: Candidate, candidates: list[Candidate], best_ids: set[int],

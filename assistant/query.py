@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .places import places_named
-from .tokenize import PolicyTokenizer, content_bigrams, normalize, quoted_in_normalized
+from .tokenize import PolicyTokenizer, content_bigrams, normalize, quoted_in_normalized, spell_out
 
 MAX_QUESTION_CHARS = 500  # longer input is cut: no real question needs more
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -128,7 +128,7 @@ def named_years(text: str) -> tuple[int, ...]:
 
 CALENDAR_KINDS = ("day", "year", "date")  # the kinds that ask "when"
 PRICE_KINDS = ("money", "grant", "share")  # the kinds that ask what something costs or saves
-GENERIC_FEES = frozenset("费用 收费 缴费 交费 免费 官费 专利费 付费 花费 经费 学费 话费 消费 浪费 运费".split())
+GENERIC_FEES = frozenset("费用 收费 缴费 交费 免费 官费 专利费 专利收费 专利费用 付费 花费 经费 学费 话费 消费 浪费 运费".split())
 
 
 def _named_year_pattern(years: tuple[int, ...]) -> re.Pattern:
@@ -163,6 +163,23 @@ DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
 )
 
 
+# What a list question asks the items of: "哪些专利收费可以…" → 专利收费, "…的情形有哪些" → 情形,
+# "什么条件" → 条件. Asking who may do something (哪些人可以, 谁能) is answered by the
+# conditions one has to meet.
+_HEAD_AFTER_WHICH = re.compile(r"(?:哪些|哪几种|哪几类|哪几项)([\u4e00-\u9fff]{1,6}?)(?=可以|可|能|需要|要|应当|应|是|属于|有|不|会|[，。?？!！]|$)")
+_HEAD_BEFORE_WHICH = re.compile(r"([\u4e00-\u9fff]{2})(?:都有哪些|有哪些|包括哪些|是什么|是哪些|有什么)")
+_ASKS_WHO = re.compile(r"哪些人|什么人|谁(?:可以|能|有资格)|哪些单位|哪类人|哪些主体|什么样的(?:人|单位|企业)")
+_ASKS_CONDITIONS = re.compile(r"什么条件|哪些条件|条件是什么|条件有哪些|符合什么|满足什么|什么要求|有什么要求|资格")
+
+
+def list_head(text: str) -> str | None:
+    """The noun a list question asks the items of, if it names one."""
+    if _ASKS_WHO.search(text) or _ASKS_CONDITIONS.search(text):
+        return "条件"
+    match = _HEAD_AFTER_WHICH.search(text) or _HEAD_BEFORE_WHICH.search(text)
+    return match.group(1) if match else None
+
+
 @dataclass(frozen=True)
 class Intent:
     """What the question wants, read from its wording."""
@@ -173,13 +190,15 @@ class Intent:
     wants_full_name: bool  # 全称: the 《title》 in the quote
     document_fact: str | None  # date | issuer | number of a document itself
     wants_purpose: bool = False  # 目的 / 依据: the clause saying why and on what basis it was made
+    list_head: str | None = None  # what a list question lists: 专利收费 (哪些专利收费…), 条件 (什么条件, 哪些人)
 
     @classmethod
     def read(cls, text: str) -> "Intent":
         return cls(kind=answer_kind(text), wants_list=bool(_LIST_Q.search(text)),
                    wants_wording=bool(_WORDING_Q.search(text)), wants_full_name=bool(_FULL_NAME_Q.search(text)),
                    document_fact=next((name for name, pattern in DOCUMENT_FACT_QUESTIONS if pattern.search(text)), None),
-                   wants_purpose=bool(_PURPOSE_Q.search(text)))
+                   wants_purpose=bool(_PURPOSE_Q.search(text)),
+                   list_head=list_head(text) if _LIST_Q.search(text) or _ASKS_WHO.search(text) else None)
 
 
 @dataclass(frozen=True)
@@ -187,7 +206,7 @@ class Query:
     """A question, read once."""
 
     text: str  # cleaned, as typed
-    normalized: str  # half-width, simplified, lower case (same length as text)
+    normalized: str  # half-width, simplified, lower case, short forms spelt out (专利费 → 专利收费)
     tokens: tuple[str, ...]  # BM25 tokens with synonym expansions
     words: tuple[tuple[str, float], ...]  # content words and part-of-speech weights
     bigrams: frozenset[str]  # content character pairs, of the question and of the policy terms its everyday words stand for
@@ -199,7 +218,9 @@ class Query:
     @classmethod
     def parse(cls, text, tokenizer: PolicyTokenizer) -> "Query":
         cleaned = clean_question(text)
-        normalized = normalize(cleaned)
+        # Searched with the documents' terms: "专利费" would find only the one sentence that
+        # happens to say 专利费, not the rules on 专利收费 it means.
+        normalized = spell_out(normalize(cleaned))
         words = tuple(tokenizer.content_words(normalized))
         return cls(text=cleaned, normalized=normalized,
                    tokens=tuple(tokenizer.query_tokens(normalized)),

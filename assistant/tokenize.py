@@ -21,6 +21,7 @@ TERMS_FILE = RESOURCES / "policy_terms.txt"
 SYNONYMS_FILE = RESOURCES / "synonyms.tsv"
 # Everyday words → policy terms (押→质押, 少交→减缴, 牌子→商标): general vocabulary only.
 EVERYDAY_FILE = RESOURCES / "everyday_terms.tsv"
+SHORT_FORMS_FILE = RESOURCES / "short_forms.tsv"
 
 _TITLE_IN_BRACKETS = re.compile(r"《([^《》\n]{2,60})》")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,60})[”\"」』》]")
@@ -116,6 +117,29 @@ def load_synonyms(paths: tuple[Path, ...] = (SYNONYMS_FILE, EVERYDAY_FILE)) -> d
             targets = table.setdefault(normalize(key.strip()), [])
             targets += [t for t in (normalize(v.strip()) for v in values.split(",") if v.strip()) if t not in targets]
     return table
+
+
+def load_short_forms(path: Path = SHORT_FORMS_FILE) -> tuple[tuple[re.Pattern, str], ...]:
+    """Short forms a question may use (专利费, 费减) and the documents' term that replaces them."""
+    forms = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            short, full = line.split("\t", 1)
+            forms.append((re.compile(short.strip()), normalize(full.strip())))
+    return tuple(forms)
+
+
+_SHORT_FORMS: tuple[tuple[re.Pattern, str], ...] | None = None
+
+
+def spell_out(normalized: str) -> str:
+    """A normalised question with its short forms replaced by the documents' terms."""
+    global _SHORT_FORMS
+    if _SHORT_FORMS is None:
+        _SHORT_FORMS = load_short_forms()
+    for pattern, full in _SHORT_FORMS:
+        normalized = pattern.sub(full, normalized)
+    return normalized
 
 
 STAFF_TERMS_FILE = ".staff_terms.tsv"  # in the documents folder: terms staff add in the console

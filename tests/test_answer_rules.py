@@ -157,3 +157,12 @@ def test_date_issuer_and_number_come_from_metadata_with_the_text_quoted():
 def test_questions_naming_no_shipped_document_are_left_to_retrieval():
     assert find_document_fact("十四五规划是哪天印发的", INVENTED) is None
     assert find_document_fact("测试市发明奖励办法奖励多少钱", INVENTED) is None  # not about the document itself
+
+
+def test_a_list_question_names_what_it_lists():
+    from assistant.query import list_head
+
+    assert list_head("哪些专利收费可以请求减缴？") == "专利收费"
+    assert list_head("费减请求被驳回的情形有哪些？") == "情形"
+    assert list_head("哪些人可以请求减缴？") == "条件" and list_head("企业要满足什么条件") == "条件"
+    assert list_head("专利年费是多少钱") is None

@@ -221,3 +221,22 @@ def test_a_when_question_naming_the_document_gets_the_date_not_the_title_line(sh
     answer = shipped_assistant.ask("专利收费减缴办法从哪天开始施行")
     assert answer.found and "2016年9月1日" in answer.answer
     assert all("日" in c.quote for c in answer.citations) and len(answer.parts) == 1
+
+
+@pytest.mark.parametrize("question, items", [
+    ("哪些专利收费可以请求减缴？", ["申请费", "实质审查费", "复审费"]),
+    ("哪些专利费可以减缴？", ["申请费", "实质审查费", "复审费"]),
+    ("哪些人可以请求减缴专利收费？", ["3500元", "30万元", "非营利性科研机构"]),
+    ("费减请求被驳回的情形有哪些？", ["未使用", "未签字"]),
+])
+def test_a_list_question_is_answered_by_the_list_its_document_gives(shipped_assistant, question, items):
+    """FAQ wording: the article whose "下列…：" announces what is asked answers it, not the
+    article that repeats the question's words ("请求减缴专利收费的，应当提交…")."""
+    answer = shipped_assistant.ask(question)
+    assert answer.found
+    assert all(item in answer.answer for item in items), answer.answer
+
+
+def test_a_share_question_quotes_every_rate_the_passage_states(shipped_assistant):
+    answer = shipped_assistant.ask("专利费减缴的比例是多少？")
+    assert answer.found and "85%" in answer.answer and "70%" in answer.answer

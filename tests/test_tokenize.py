@@ -110,3 +110,18 @@ def test_dictionary_cache_of_an_index_without_user_terms(tmp_path):
     second = PolicyTokenizer([], cache_dir=tmp_path)
     text = "专利质押融资登记办理时间压缩到5个工作日"
     assert first.tokens(text) == second.tokens(text) and first.tokens(text)
+
+
+def test_short_forms_are_spelt_out_with_the_documents_terms():
+    from pathlib import Path
+
+    from assistant.tokenize import load_short_forms, spell_out
+
+    assert spell_out("哪些专利费可以减缴") == "哪些专利收费可以减缴"
+    assert spell_out("费减备案几天批下来") == "费用减缴备案几天批下来"
+    # Words that only contain the short form stay as they are.
+    for kept in ("专利费用减缴", "专利年费减缴能管几年", "收费减缴请求书", "专利费减缴的比例"):
+        assert spell_out(kept) == kept
+    documents = "".join(normalize(p.read_text(encoding="utf-8"))
+                        for p in (Path(__file__).resolve().parent.parent / "documents").glob("*.txt"))
+    assert all(full in documents for _, full in load_short_forms())
