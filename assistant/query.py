@@ -131,6 +131,9 @@ PRICE_KINDS = ("money", "grant", "share")  # the kinds that ask what something c
 GENERIC_FEES = frozenset("费用 收费 缴费 交费 免费 官费 专利费 专利收费 专利费用 付费 花费 经费 学费 话费 消费 浪费 运费".split())
 
 
+_ARTICLE_LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零\d]+(?:[章节条款]|部分)\s*")
+
+
 def _named_year_pattern(years: tuple[int, ...]) -> re.Pattern:
     forms = [form for year in years for form in (f"{year}年", str(year), f"{year % 100:02d}年")]
     return re.compile(r"(?<!\d)(?:" + "|".join(forms) + r")(?!\d)")
@@ -152,7 +155,7 @@ _FULL_NAME_Q = re.compile(r"全称|完整名称|全名|正式名称")
 # Why a policy was made or what it rests on: its opening clause ("为…，根据《…》，制定本办法") says.
 _PURPOSE_Q = re.compile(r"目的|初衷|为了什么|为啥|为什么要?(?:出台|制定|发|搞|定)|想帮|想解决|出发点|背景|"
                         r"依据|根据哪|凭什么|上位法|哪部法|什么法")
-_ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发)"
+_ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发|制定|制订)"
 # Questions about a document itself: when it was issued, by whom, its number.
 DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
     ("date", re.compile(rf"(?:哪天|哪一天|什么时候|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
@@ -251,7 +254,8 @@ class Query:
             return False
         if self.years and kind.name not in CALENDAR_KINDS:
             sentence = _named_year_pattern(self.years).sub(" ", sentence)
-        return kind.stated_in(sentence)
+        # "第七条　个人请求…" states no count: 七条 is the article's label.
+        return kind.stated_in(_ARTICLE_LABEL.sub("", sentence))
 
     @property
     def is_empty(self) -> bool:

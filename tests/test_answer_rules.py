@@ -166,3 +166,15 @@ def test_a_list_question_names_what_it_lists():
     assert list_head("费减请求被驳回的情形有哪些？") == "情形"
     assert list_head("哪些人可以请求减缴？") == "条件" and list_head("企业要满足什么条件") == "条件"
     assert list_head("专利年费是多少钱") is None
+
+
+def test_an_article_label_is_not_a_count():
+    query = Query.parse("企业收入要低于多少", tokenizer_for([]))
+    assert not query.states_asked_kind("第七条　企业请求减缴专利收费的，应当如实填写经济困难情况。")
+    assert query.states_asked_kind("（二）上年度企业应纳税所得额低于30万元的企业；")
+
+
+def test_who_made_a_document_asks_for_its_issuer():
+    from assistant.query import Intent
+
+    assert Intent.read("专利收费减缴办法是哪个部门制定的？").document_fact == "issuer"
