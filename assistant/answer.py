@@ -205,18 +205,33 @@ def names_fee(text: str, fee: str, question_bigrams: frozenset[str] = frozenset(
     return fee in text
 
 
+# The fee a sentence prices: "应缴纳专利权期限补偿请求费，收费标准为每件200元".
+_PRICED_FEE = re.compile(r"(?:缴纳|缴|收取)([\u4e00-\u9fff]{2,12}?费)(?!用)")
+# Character pairs every fee name shares, which say nothing about which fee it is.
+_FEE_GENERIC_PAIRS = frozenset({"专利", "利权", "请求", "求费", "收费", "费用", "申请", "请费", "缴纳"})
+
+
+def prices_another_fee(text: str, question_bigrams: frozenset[str]) -> bool:
+    """A sentence that prices a particular fee the question does not speak of ("复审请求的费用
+    标准" is not answered by "缴纳专利权期限补偿请求费，收费标准为每件200元")."""
+    fees = _PRICED_FEE.findall(text)
+    return bool(fees) and not any((bigrams(fee) - _FEE_GENERIC_PAIRS) & question_bigrams for fee in fees)
+
+
 def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, IndexedDocument],
             min_subject: float) -> list[Candidate]:
     """The best-ranked sentences that state the kind of fact asked, about its subject; a
     price or a saving must be that of the fee the question names ("代理费多少钱" is not
     answered by a request fee)."""
     query = result.query
-    fees = query.named_fees if query.intent.kind and query.intent.kind.name in PRICE_KINDS else ()
+    kind_name = query.intent.kind.name if query.intent.kind else None
+    fees = query.named_fees if kind_name in PRICE_KINDS else ()
     seen: set[str] = set()  # a title line repeated in two passages counts once
     distinct = [c for c in ranked if not (c.text in seen or seen.add(c.text))][:KIND_CHECK_TOP]
     return [c for c in distinct if query.states_asked_kind(c.text)
             and all(names_fee(c.text, fee, query.bigrams) or any(names_fee(s, fee, query.bigrams)
                                                                    for s in c.hit.chunk.section) for fee in fees)
+            and not (kind_name == "money" and not fees and prices_another_fee(c.text, query.bigrams))
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 
 

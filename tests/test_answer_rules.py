@@ -178,3 +178,13 @@ def test_who_made_a_document_asks_for_its_issuer():
     from assistant.query import Intent
 
     assert Intent.read("专利收费减缴办法是哪个部门制定的？").document_fact == "issuer"
+
+
+def test_a_price_of_another_fee_does_not_answer():
+    from assistant.answer import prices_another_fee
+    from assistant.tokenize import content_bigrams
+
+    sentence = "一、专利权人提出专利权期限补偿请求，应缴纳专利权期限补偿请求费，收费标准为每件200元。"
+    assert prices_another_fee(sentence, frozenset(content_bigrams("专利复审请求需要缴纳的费用标准是多少")))
+    assert not prices_another_fee(sentence, frozenset(content_bigrams("申请期限补偿要交多少钱")))
+    assert not prices_another_fee("收费标准为每件200元。", frozenset(content_bigrams("复审要交多少钱")))
