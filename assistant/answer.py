@@ -286,6 +286,8 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     groups: dict[int, tuple[Hit, set[int]]] = {best.hit.index: (best.hit, best_ids)}
     # The list a question asks for is the whole answer: no second quote beside it.
     runner = None if intro is not None else _runner_up(result, best, candidates, best_ids, documents, tuning)
+    if runner is not None and best.text.endswith(LIST_INTRO_ENDINGS):
+        runner = None  # the list is the answer; a second quote would cut its items
     if runner is not None and not many and len(best_ids) >= MAX_SENTENCES:
         # Short by default: the best sentence's neighbour and the runner-up compete for
         # the second place.
@@ -297,6 +299,12 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
             runner = None
     if not many and len(best_ids) == 1:
         best_ids.update(_heading_above(best))
+    # A list item is quoted with what it is an item of ("…不予批准：" above "（二）…未签字…"),
+    # in place of its neighbour, unless a runner-up from elsewhere took that place.
+    intro_above = _list_intro_above(best) if many or runner is None else set()
+    if intro_above and not many:
+        best_ids.intersection_update({best.sentence_index})
+    best_ids.update(intro_above)
     if runner is not None:
         if runner.hit.index in groups:
             groups[runner.hit.index][1].add(runner.sentence_index)
@@ -364,8 +372,8 @@ def _runner_up(result: SearchResult, best: Candidate, candidates: list[Candidate
     the asked kind of fact about something else."""
     runner = next((c for c in candidates[1:] if c.key != best.key
                    and not (c.hit.index == best.hit.index and c.sentence_index in best_ids)), None)
-    if runner is None:
-        return None
+    if runner is None or runner.text.endswith(LIST_INTRO_ENDINGS):
+        return None  # a list's introduction alone, without its items, answers nothing
     kind = result.query.intent.kind
     if kind and kind.name in CALENDAR_KINDS and not result.query.states_asked_kind(runner.text):
         return None  # "哪天施行": a second quote without a date does not help answer
@@ -375,6 +383,23 @@ def _runner_up(result: SearchResult, best: Candidate, candidates: list[Candidate
     if runner.score < best.score - tuning.second_margin:
         return None
     return runner
+
+
+_LIST_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十\d]+[）)]")
+
+
+def _list_intro_above(best: Candidate) -> set[int]:
+    """The introduction of the list a best sentence is an item of ("…有下列情形之一的，不予
+    批准：" above "（二）…未签字或者盖章的；"): the item alone does not say what it is for."""
+    if not _LIST_ITEM.match(best.text):
+        return set()
+    texts = best.hit.chunk.sentence_texts()
+    for i in range(best.sentence_index - 1, max(-1, best.sentence_index - 1 - LIST_ITEMS_AFTER_INTRO), -1):
+        if texts[i].rstrip().endswith(LIST_INTRO_ENDINGS):
+            return {i}
+        if not _LIST_ITEM.match(texts[i]):
+            return set()
+    return set()
 
 
 def _heading_above(best: Candidate) -> set[int]:
@@ -401,7 +426,10 @@ def _sentences_to_quote(best: Candidate, candidates: list[Candidate], many: bool
         if best.text.endswith(LIST_INTRO_ENDINGS):
             chosen.update(range(best.sentence_index + 1,
                                 min(n_sentences, best.sentence_index + 1 + LIST_ITEMS_AFTER_INTRO)))
-    elif len(best.text) < tuning.neighbour_below or best.text.endswith(LIST_INTRO_ENDINGS):
+    elif best.text.endswith(LIST_INTRO_ENDINGS):
+        # "可以请求减缴下列专利收费：" says nothing without its items.
+        chosen.update(range(best.sentence_index + 1, min(n_sentences, best.sentence_index + 1 + LIST_ITEMS_AFTER_INTRO)))
+    elif len(best.text) < tuning.neighbour_below:
         if best.sentence_index + 1 < n_sentences:
             chosen.add(best.sentence_index + 1)
         elif best.sentence_index > 0:

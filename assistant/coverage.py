@@ -49,21 +49,25 @@ class Coverage:
         n = len(self.texts)
         return math.log((n + 1) / (self.document_frequency(word) + 0.5))
 
-    def unknown_share(self, words) -> float:
+    def _alternatives(self, word: str, extra: dict | None) -> list[str]:
+        return [word, *self.synonyms.get(word, []), *((extra or {}).get(word, ()))]
+
+    def unknown_share(self, words, extra: dict | None = None) -> float:
         """Share of the words (by part-of-speech weight) that no indexed text contains, nor any
-        of their synonyms: 北京 or 软件著作权 over documents that never mention them."""
+        of their synonyms: 北京 or 软件著作权 over documents that never mention them. `extra`:
+        more synonyms per word, for this question only (Query.alternatives)."""
         total = sum(weight for _, weight in words)
         if not total:
             return 0.0
         unknown = sum(weight for word, weight in words
-                      if not any(self.document_frequency(alt) for alt in [word] + self.synonyms.get(word, [])))
+                      if not any(self.document_frequency(alt) for alt in self._alternatives(word, extra)))
         return unknown / total
 
-    def of_rows(self, words, rows: list[int]) -> float:
+    def of_rows(self, words, rows: list[int], extra: dict | None = None) -> float:
         """Coverage of the words by the indexed texts in `rows` (synonyms count)."""
-        return self.of_text(words, "\n".join(self.texts[i] for i in rows))
+        return self.of_text(words, "\n".join(self.texts[i] for i in rows), extra)
 
-    def of_text(self, words, joined: str) -> float:
+    def of_text(self, words, joined: str, extra: dict | None = None) -> float:
         """IDF-weighted share of `words` ((word, part-of-speech weight) pairs, see
         `PolicyTokenizer.content_words`) present in `joined` (normalised text)."""
         if not words:
@@ -72,7 +76,7 @@ class Coverage:
         for word, pos_weight in words:
             weight = pos_weight * self.idf(word)
             total += weight
-            alternatives = [word] + self.synonyms.get(word, [])
+            alternatives = self._alternatives(word, extra)
             if any(alt in joined for alt in alternatives):
                 covered += weight
             elif len(word) >= COMPOUND_MIN_CHARS:

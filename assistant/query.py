@@ -95,7 +95,7 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                re.compile(r"\d\s*(?:元|万元|亿元)|[%％]|百分之|免缴|免收|不收取")),
     AnswerKind("rate", re.compile(r"利率|费率|税率"), re.compile(r"[%％]|厘")),
     # Everyday wording too: 少交多少, 能省多少, 打几折.
-    AnswerKind("share", re.compile(r"比例|百分之|多少%|几成|减多少|免多少|减免多少|少交多少|少缴多少|少付多少|"
+    AnswerKind("share", re.compile(r"比例|占比|百分之|多少%|几成|减多少|免多少|减免多少|少交多少|少缴多少|少付多少|"
                                    r"省多少|便宜多少|打几折|几折|优惠多少"),
                re.compile(r"[%％]|百分之|\d+成|[一二三四五六七八九]成|免缴|免收")),
     AnswerKind("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日|(?<!哪)几年|多长|多少年|"
@@ -204,6 +204,17 @@ class Intent:
                    list_head=list_head(text) if _LIST_Q.search(text) or _ASKS_WHO.search(text) else None)
 
 
+def _phrase_alternatives(words, phrases) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """For each question word inside an everyday phrase the lexicon knows (持有 in 共同持有),
+    the policy terms that phrase stands for."""
+    out: dict[str, list[str]] = {}
+    for word, _ in words:
+        for phrase, terms in phrases:
+            if len(word) >= 2 and word != phrase and word in phrase:
+                out.setdefault(word, []).extend(t for t in terms if t not in out.get(word, []))
+    return tuple((w, tuple(t)) for w, t in out.items())
+
+
 @dataclass(frozen=True)
 class Query:
     """A question, read once."""
@@ -217,6 +228,13 @@ class Query:
     intent: Intent
     years: tuple[int, ...] = ()  # years named ("22年" → 2022)
     places: tuple[str, ...] = ()  # places named ("北京", "深圳"; places.py)
+    # Policy terms a word stands for as part of an everyday phrase ("共同持有" → 共有专利权人 for
+    # 持有): coverage counts them as the word's synonyms.
+    word_alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def alternatives(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.word_alternatives)
 
     @classmethod
     def parse(cls, text, tokenizer: PolicyTokenizer) -> "Query":
@@ -232,7 +250,8 @@ class Query:
                        *(content_bigrams(term) for term in tokenizer.expansions(normalized, everyday_only=True)))),
                    quoted=tuple(quoted_in_normalized(normalized)),
                    intent=Intent.read(cleaned), years=named_years(normalized),
-                   places=places_named(w for w, _ in words))
+                   places=places_named(w for w, _ in words),
+                   word_alternatives=_phrase_alternatives(words, tokenizer.phrase_expansions(normalized)))
 
     @property
     def named_fees(self) -> tuple[str, ...]:

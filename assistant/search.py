@@ -275,14 +275,15 @@ class Searcher:
         hits = [Hit(self.index.chunks[i], int(i), float(fused[i]), float(dense[i]), float(bm25[i]),
                     self.sentence_cosines(int(i), sentence_cosines))
                 for i in order if i < len(self.index.chunks) and (keep is None or keep[i])]
-        top_coverage = self.coverage.of_rows(query.words, [h.index for h in hits[:COVERAGE_TOP_HITS]]) if hits else 0.0
+        top_coverage = (self.coverage.of_rows(query.words, [h.index for h in hits[:COVERAGE_TOP_HITS]], query.alternatives)
+                        if hits else 0.0)
         if query.quoted and hits and any(p in self.normalized_chunks[hits[0].index] for p in query.quoted):
             top_coverage = max(top_coverage, 1.0)
         top_cosine = float(dense.max()) if len(dense) else 0.0
         top_sentence = (float(sentence_cosines.max()) if sentence_cosines is not None and len(sentence_cosines)
                         else top_cosine)
         evidence = _evidence(query, dense, bm25, margin, top_coverage, top_cosine, top_sentence,
-                             self.coverage.unknown_share(query.words),
+                             self.coverage.unknown_share(query.words, query.alternatives),
                              set(top_rows(dense, AGREEMENT_TOP, dense_rows).tolist()),
                              set(top_rows(bm25, AGREEMENT_TOP, matched).tolist()) if len(matched) else set(),
                              sentence_cosines)

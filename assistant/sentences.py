@@ -125,4 +125,4 @@ def subject_coverage(result: SearchResult, candidate: Candidate, document_title:
         start, end = chunk.sentences[candidate.sentence_index - 1]
         before = chunk.text[start - chunk.start:end - chunk.start]
     context = " ".join((document_title, *chunk.section, before, candidate.text))
-    return result.coverage.of_text(result.query.words, normalize(context))
+    return result.coverage.of_text(result.query.words, normalize(context), result.query.alternatives)

@@ -350,6 +350,11 @@ class PolicyTokenizer:
         table = self.everyday_terms if everyday_only else self.synonyms
         return [expansion for key, expansions in table.items() if key in normalized for expansion in expansions]
 
+    def phrase_expansions(self, normalized: str) -> list[tuple[str, list[str]]]:
+        """(everyday phrase, the policy terms it stands for) for each phrase of the everyday
+        lexicon found in a normalised question."""
+        return [(key, expansions) for key, expansions in self.everyday_terms.items() if key in normalized]
+
     def query_tokens(self, normalized: str) -> list[str]:
         """Tokens of a normalised question plus synonym expansions."""
         tokens = self.normalized_tokens(normalized)

@@ -188,3 +188,10 @@ def test_a_price_of_another_fee_does_not_answer():
     assert prices_another_fee(sentence, frozenset(content_bigrams("专利复审请求需要缴纳的费用标准是多少")))
     assert not prices_another_fee(sentence, frozenset(content_bigrams("申请期限补偿要交多少钱")))
     assert not prices_another_fee("收费标准为每件200元。", frozenset(content_bigrams("复审要交多少钱")))
+
+
+def test_a_word_inside_an_everyday_phrase_stands_for_its_policy_term():
+    query = Query.parse("多个主体共同持有一件专利时，免掉的比例是多少", tokenizer_for([]))
+    assert "共有专利权人" in query.alternatives.get("持有", ())
+    # Only words inside the phrase: a longer word holding a lexicon key gets nothing from it.
+    assert "减缴" not in Query.parse("雄安有啥优惠政策", tokenizer_for([])).alternatives.get("优惠政策", ())

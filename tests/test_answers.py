@@ -240,3 +240,10 @@ def test_a_list_question_is_answered_by_the_list_its_document_gives(shipped_assi
 def test_a_share_question_quotes_every_rate_the_passage_states(shipped_assistant):
     answer = shipped_assistant.ask("专利费减缴的比例是多少？")
     assert answer.found and "85%" in answer.answer and "70%" in answer.answer
+
+
+def test_a_list_item_is_quoted_with_its_introduction_and_an_introduction_with_its_items(shipped_assistant):
+    item = shipped_assistant.ask("费减请求书没签字会被批准吗")
+    assert item.found and "不予批准" in item.answer and "未签字" in item.answer
+    intro = shipped_assistant.ask("专利被驳回了想复审，复审那个钱也能便宜点不")
+    assert intro.found and "复审费" in intro.answer
