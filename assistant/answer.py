@@ -301,7 +301,9 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         best_ids.update(_heading_above(best))
     # A list item is quoted with what it is an item of ("…不予批准：" above "（二）…未签字…"),
     # in place of its neighbour, unless a runner-up from elsewhere took that place.
-    intro_above = _list_intro_above(best) if many or runner is None else set()
+    # Only where no particular fact is asked: "没签字会被批准吗" needs the 不予批准 above the
+    # item; "收入要低于多少" is answered by the item and the next one (个人 3500元, 企业 30万元).
+    intro_above = _list_intro_above(best) if not intent.kind and (many or runner is None) else set()
     if intro_above and not many:
         best_ids.intersection_update({best.sentence_index})
     best_ids.update(intro_above)

@@ -248,9 +248,11 @@ class Assistant:
         # named: "…的发文日期是…") and each citation's title and section.
         text = normalize(" ".join([reply.answer, *(f"{c.title} {c.section}" for c in reply.citations)]))
         synonyms = self.searcher.tokenizer.synonyms
+        # A word inside an everyday phrase stands for its policy term too (审费 in 实审费).
+        in_phrases = self.searcher.parse(question).alternatives
 
         def alternatives(word: str) -> list[str]:
-            return [word, *synonyms.get(word, [])]
+            return [word, *synonyms.get(word, []), *in_phrases.get(word, ())]
 
         # Fixed expressions ("算在里面") are wording, not something the answer must name.
         expressions = {w for w, flag in self.searcher.tokenizer.tagged(normalize(focus(question))) if flag == "l"}
@@ -276,7 +278,7 @@ class Assistant:
         asked_in = normalize(question)
         new_nouns = [(w, 1.0) for w in nouns if w not in previous_normalized
                      and not _QUESTION_WORD.search(w) and not w.isdigit() and not is_asked(w, asked_in)]
-        return not new_nouns or coverage.of_text(new_nouns, text) >= NEW_NOUN_COVERAGE
+        return not new_nouns or coverage.of_text(new_nouns, text, in_phrases) >= NEW_NOUN_COVERAGE
 
     # ------------------------------------------------------------ wording lookup
     def lookup(self, phrase, limit: int = 20) -> list[PhraseMatch]:
