@@ -207,6 +207,7 @@ def names_fee(text: str, fee: str, question_bigrams: frozenset[str] = frozenset(
 
 # The fee a sentence prices: "应缴纳专利权期限补偿请求费，收费标准为每件200元".
 _PRICED_FEE = re.compile(r"(?:缴纳|缴|收取)([\u4e00-\u9fff]{2,12}?费)(?!用)")
+_FEE_IS_HOW_MUCH = re.compile(r"费(?:用|的标准)?(?:是|为|要|得|收)?多少")  # "恢复权利请求费是多少"
 # Character pairs every fee name shares, which say nothing about which fee it is.
 _FEE_GENERIC_PAIRS = frozenset({"专利", "利权", "请求", "求费", "收费", "费用", "申请", "请费", "缴纳"})
 
@@ -226,12 +227,14 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
     query = result.query
     kind_name = query.intent.kind.name if query.intent.kind else None
     fees = query.named_fees if kind_name in PRICE_KINDS else ()
+    # A price asked ("多少钱", or "X费是多少"): the sentence must not price some other fee.
+    prices_fee = kind_name == "money" or (kind_name == "count" and bool(_FEE_IS_HOW_MUCH.search(query.normalized)))
     seen: set[str] = set()  # a title line repeated in two passages counts once
     distinct = [c for c in ranked if not (c.text in seen or seen.add(c.text))][:KIND_CHECK_TOP]
     return [c for c in distinct if query.states_asked_kind(c.text)
             and all(names_fee(c.text, fee, query.bigrams) or any(names_fee(s, fee, query.bigrams)
                                                                    for s in c.hit.chunk.section) for fee in fees)
-            and not (kind_name == "money" and not fees and prices_another_fee(c.text, query.bigrams))
+            and not (prices_fee and prices_another_fee(c.text, query.bigrams))
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 
 
@@ -253,6 +256,10 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     when no sentence states what is asked (benchmarks/calibrate.py calls it to learn the gate
     end to end)."""
     hits = result.hits[:tuning.chunks_considered]
+    if any(result.coverage.document_frequency(str(year)) == 0 for year in query.years):
+        # "2023年专利授权量是多少": no document speaks of that year, so any figure quoted
+        # would be another year's.
+        return not_found(query, result, documents)
     if query.places:
         # "北京那边…" put to a Tianjin office: its passages do not speak for Beijing.
         hits = [h for h in hits if not _about_elsewhere(query, h, documents)]
@@ -271,6 +278,24 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         # the answer, even where another article repeats the question's words more closely.
         best = next(c for c in candidates if c.key == (intro[0].index, intro[1]))
         candidates = [best] + [c for c in candidates if c is not best]
+    if not intent.kind and query.named_fees:
+        synonyms = result.coverage.synonyms
+
+        def forms(fee: str) -> list[str]:  # 维持费 is spoken of as 年费
+            return [fee, *synonyms.get(fee, []), *query.alternatives.get(fee, ())]
+
+        if any(not any(result.coverage.document_frequency(f) for f in forms(fee)) for fee in query.named_fees):
+            # "专利代理费可以减缴吗": no document names that fee at all.
+            return not_found(query, result, documents)
+        # A sentence naming the fee asked about speaks of it first, unless the best one's
+        # passage names it (the sentence beside it is quoted too).
+        def names_all(text: str) -> bool:
+            return all(any(f in text for f in forms(fee)) for fee in query.named_fees)
+
+        naming = [c for c in candidates[:KIND_CHECK_TOP] if names_all(c.text)]
+        if naming and not names_all(best.hit.chunk.text):
+            best = naming[0]
+            candidates = [best] + [c for c in candidates if c is not best]
     if intent.kind:
         # The answer must state the kind of fact asked for (an amount in 元 for 多少钱);
         # otherwise the documents only talk around the question.

@@ -247,3 +247,13 @@ def test_a_list_item_is_quoted_with_its_introduction_and_an_introduction_with_it
     assert item.found and "不予批准" in item.answer and "未签字" in item.answer
     intro = shipped_assistant.ask("专利被驳回了想复审，复审那个钱也能便宜点不")
     assert intro.found and "复审费" in intro.answer
+
+
+@pytest.mark.parametrize("question", [
+    "2023年天津专利授权量是多少？",  # the documents speak of 2021 and 2022 only
+    "专利代理费可以减缴吗？",  # no document names 代理费
+    "专利权评价报告请求费多少？",  # the only request fee priced is the term-compensation one
+    "恢复权利请求费是多少？",
+])
+def test_near_misses_on_a_year_or_a_fee_the_documents_do_not_give_are_refused(shipped_assistant, question):
+    assert not shipped_assistant.ask(question).found
