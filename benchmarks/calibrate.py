@@ -17,7 +17,8 @@ Reported, never used for fitting or choosing: the blind set and our blind everyd
 The answer threshold minimises, on the validation split, the share of answerable questions
 refused plus the share of out-of-scope questions answered (end to end: the gate and the
 answer-kind check; equal costs, because a refused question is still shown its closest passages);
-the related threshold keeps 99% of the validation's answerable questions at or above it, so
+where that cost is lowest over a range of thresholds, the middle of the range is taken (either
+end is where a single validation question tips it). The related threshold keeps 99% of the validation's answerable questions at or above it, so
 a wrongly refused question still leads to its passages.
 """
 
@@ -122,6 +123,25 @@ def rates(gate: Gate, rows: list[dict], threshold: float) -> tuple[float, float]
     return sum(not a for a in ins) / max(1, len(ins)), sum(outs) / max(1, len(outs))
 
 
+def middle_of_lowest(grid: list[float], costs: list[float]) -> float:
+    """The middle of the longest run of thresholds with the lowest validation cost. The cost
+    is flat over a range (a hundred validation questions move it in steps), and either end of
+    that range is where one question more or less tips it: the middle is the choice least
+    tied to any single question."""
+    lowest = min(costs)
+    runs, run = [], []
+    for t, cost in zip(grid, costs):
+        if cost == lowest:
+            run.append(t)
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    longest = max(runs, key=len)
+    return longest[(len(longest) - 1) // 2]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cmrc-sample", type=int, default=300)
@@ -159,7 +179,7 @@ def main(argv=None) -> int:
     w, b, mean, scale = fit(train)
     provisional = Gate(tuple(w), float(b), tuple(mean), tuple(scale), 1.0, 0.0)
     grid = [t / 100 for t in range(1, 100)]
-    answer_threshold = min(grid, key=lambda t: (round(sum(rates(provisional, valid, t)), 6), -t))
+    answer_threshold = middle_of_lowest(grid, [round(sum(rates(provisional, valid, t)), 6) for t in grid])
     probabilities = sorted(provisional.probability(Evidence(*r["x"])) for r in valid if r["y"] == 1)
     related_threshold = min(answer_threshold, probabilities[int((1 - RELATED_KEEPS_ANSWERABLE) * len(probabilities))])
     gate = replace(provisional, answer_threshold=answer_threshold, related_threshold=round(related_threshold, 4))
