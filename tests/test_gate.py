@@ -36,3 +36,12 @@ def test_gate_rejects_a_model_of_another_shape_or_disordered_thresholds():
     data["features"] = data["features"][::-1]
     with pytest.raises(ValueError, match="features"):
         Gate.from_dict(data)
+
+
+def test_the_threshold_is_the_middle_of_the_lowest_cost_range():
+    from benchmarks.calibrate import middle_of_lowest
+
+    grid = [0.30, 0.31, 0.32, 0.33, 0.34, 0.35, 0.36]
+    assert middle_of_lowest(grid, [0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.3]) == 0.33
+    # The longest run wins over an isolated equal dip.
+    assert middle_of_lowest(grid, [0.2, 0.3, 0.2, 0.2, 0.2, 0.3, 0.3]) == 0.33
