@@ -116,6 +116,12 @@ def is_asked(word: str, question_normalized: str) -> bool:
                 or re.search(re.escape(word) + _ASKED_AFTER, question_normalized))
 
 
+def leads_to_ask(word: str, question_normalized: str, names: list[str]) -> bool:
+    """Is `word` the verb of the ask, right before its question word ("面向哪些产业": 面向,
+    which jieba may tag a noun)? A name before it ("北京哪些银行") is not."""
+    return word not in names and bool(re.search(re.escape(word) + _QUESTION_WORDS, question_normalized))
+
+
 _YEAR_ONLY = re.compile(r"(?:19|20)?\d{2}年?|[的年度份]")
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
-from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, leans_on_context,
-                           naming_document, readings, refers_to_document)
+from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, leads_to_ask,
+                           leans_on_context, naming_document, readings, refers_to_document)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
@@ -277,7 +277,8 @@ class Assistant:
         # which need not repeat the word.
         asked_in = normalize(question)
         new_nouns = [(w, 1.0) for w in nouns if w not in previous_normalized
-                     and not _QUESTION_WORD.search(w) and not w.isdigit() and not is_asked(w, asked_in)]
+                     and not _QUESTION_WORD.search(w) and not w.isdigit() and not is_asked(w, asked_in)
+                     and not leads_to_ask(w, asked_in, names)]
         return not new_nouns or coverage.of_text(new_nouns, text, in_phrases) >= NEW_NOUN_COVERAGE
 
     # ------------------------------------------------------------ wording lookup

@@ -164,3 +164,17 @@ def test_standalone_question_with_an_irrelevant_history_gets_the_same_answer(shi
     assert with_history.answer == alone.answer and with_history.found == alone.found
     assert [c.quote for c in with_history.citations] == [c.quote for c in alone.citations]
     assert not with_history.context_used and with_history.resolved_question == question
+
+
+@pytest.mark.slow
+def test_the_verb_of_the_ask_need_not_be_in_the_answer(shipped_assistant):
+    """"面向哪些产业": 面向 belongs to the ask; the industries named answer it."""
+    answer = shipped_assistant.ask("具体是面向哪些产业", history=turn("天津2022年保护中心要发挥啥作用"))
+    assert answer.found and answer.context_used and "新一代信息技术" in answer.answer
+
+
+def test_a_name_before_the_question_word_is_not_part_of_the_ask():
+    from assistant.conversation import leads_to_ask
+
+    assert leads_to_ask("面向", "具体是面向哪些产业", names=[])
+    assert not leads_to_ask("北京", "北京哪些银行能贷款", names=["北京"])
