@@ -40,6 +40,7 @@ RELATED_TEXT = "抱歉，没有找到能直接回答这个问题的条文。下�
 # their passage offered: policy_colloquial .58 → .75, own everyday .74 → .93).
 RELATED_PASSAGES = 5
 RELATED_POOL = 10
+RELATED_BY_RANK = 2  # related passages taken in search order before the sentence-cosine ones
 EMPTY_TEXT = "请输入您的问题，例如：专利费用减缴备案审核要多久？"
 AMENDED_NOTE = "（该文件已被后续文件修改，请以现行规定为准）"
 AMENDED_BY_NOTE = "（该文件已被{by}修改，请以现行规定为准）"
@@ -136,7 +137,10 @@ def not_found(query: Query, result: SearchResult | None = None, documents=None) 
     if result is None or not result.hits:
         return Answer.refusal(query.text, NOT_FOUND_TEXT, "not_found")
     related = []
-    closest = sorted(result.hits[:RELATED_POOL], key=lambda h: -max(h.sentence_cosines, default=0.0))
+    # The best-ranked passages first (search's own order), then the rest of the pool by how
+    # close their closest sentence is: an everyday question's words may match neither well.
+    by_sentence = sorted(result.hits[:RELATED_POOL], key=lambda h: -max(h.sentence_cosines, default=0.0))
+    closest = list(dict.fromkeys([*result.hits[:RELATED_BY_RANK], *by_sentence]))
     for n, hit in enumerate(closest[:RELATED_PASSAGES], start=1):
         best = max(range(len(hit.chunk.sentences)), key=lambda i: hit.sentence_cosines[i], default=0)
         citation = make_citation(n, hit, [best], documents)
