@@ -137,11 +137,12 @@ def not_found(query: Query, result: SearchResult | None = None, documents=None) 
     if result is None or not result.hits:
         return Answer.refusal(query.text, NOT_FOUND_TEXT, "not_found")
     related = []
-    # The best-ranked passages first (search's own order), then the rest of the pool by how
-    # close their closest sentence is: an everyday question's words may match neither well.
+    # The two best-ranked passages (search's own order) are always among them, the rest of the
+    # pool by how close its closest sentence is: an everyday question may match either way.
     by_sentence = sorted(result.hits[:RELATED_POOL], key=lambda h: -max(h.sentence_cosines, default=0.0))
-    closest = list(dict.fromkeys([*result.hits[:RELATED_BY_RANK], *by_sentence]))
-    for n, hit in enumerate(closest[:RELATED_PASSAGES], start=1):
+    chosen = list(dict.fromkeys([*result.hits[:RELATED_BY_RANK], *by_sentence]))[:RELATED_PASSAGES]
+    closest = sorted(chosen, key=lambda h: -max(h.sentence_cosines, default=0.0))  # shown closest first
+    for n, hit in enumerate(closest, start=1):
         best = max(range(len(hit.chunk.sentences)), key=lambda i: hit.sentence_cosines[i], default=0)
         citation = make_citation(n, hit, [best], documents)
         # Their order is that of their closest sentence: its cosine is the score shown.
