@@ -261,9 +261,9 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     when no sentence states what is asked (benchmarks/calibrate.py calls it to learn the gate
     end to end)."""
     hits = result.hits[:tuning.chunks_considered]
-    if any(result.coverage.document_frequency(str(year)) == 0 for year in query.years):
+    if any(str(year) in query.normalized and not result.coverage.document_frequency(str(year)) for year in query.years):
         # "2023年专利授权量是多少": no document speaks of that year, so any figure quoted
-        # would be another year's.
+        # would be another year's. Four digits only: "前37年", "70年代" are no such years.
         return not_found(query, result, documents)
     if query.places:
         # "北京那边…" put to a Tianjin office: its passages do not speak for Beijing.

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .chunking import ENUMERATOR, PURPOSE_CLAUSE
+from .chunking import PURPOSE_CLAUSE
 from .query import Query
 from .search import Hit, SearchResult
 from .tokenize import bigrams, normalize
@@ -26,7 +26,6 @@ W_RANK = 0.03
 W_CUE = 0.1
 W_HEADING = 0.1
 W_TOO_SHORT = 0.1
-W_LEADS_WITH = 0.05  # a sentence that opens with a noun the question names is about it
 TOO_SHORT_CHARS = 8  # a bare list number ("（二）") answers nothing alone
 LIST_INTRO_ENDINGS = ("：", ":")  # "…下列…：" introduces a list
 
@@ -87,20 +86,12 @@ def score_sentences(query: Query, hits: list[Hit]) -> list[Candidate]:
     n = len(raw)
     local_weight = {g: math.log((n + 1) / (1 + sum(g in grams for *_, grams in raw))) for g in query.bigrams}
     total_weight = sum(local_weight.values()) or 1.0
-    # Rules are written per subject ("企业请求减缴专利收费的，应当…", "个人请求…"): a sentence
-    # that opens with a noun the question names, one that not every candidate mentions, is
-    # the rule for it.
-    leads = [w for w, weight in query.words if weight >= 1.0 and len(w) >= 2 and not w[0].isdigit()
-             and sum(w in text for *_, text, _, _ in raw) <= n / 2
-             and not re.search(f"(?:不是|不算|并非|非){re.escape(w)}", query.normalized)]  # "不是企业的组织"
     out = []
     for rank, hit, i, s, e, text, cosine, grams in raw:
         overlap = sum(local_weight[g] for g in query.bigrams & grams) / total_weight
         score = W_COSINE * cosine + W_LOCAL_OVERLAP * overlap - W_RANK * rank
         if query.states_asked_kind(text):
             score += W_CUE
-        if leads and ENUMERATOR.sub("", text).lstrip().startswith(tuple(leads)):
-            score += W_LEADS_WITH
         if len(text) < TOO_SHORT_CHARS:
             score -= W_TOO_SHORT
         if is_heading(text, hit.chunk.section) or (not hit.chunk.section and restates(grams, query.bigrams)):

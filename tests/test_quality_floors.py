@@ -31,7 +31,7 @@ def _check(metrics: dict, floors: dict) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("set_name", ["own", "heldout", "blind", "everyday", "everyday2", "colloquial"])
+@pytest.mark.parametrize("set_name", ["own", "heldout", "blind", "everyday", "everyday2", "everyday3", "colloquial"])
 def test_policy_question_floors(set_name):
     sets = quality.policy_question_sets()
     assert set_name in sets, f"{set_name} set missing (is ../shared beside the checkout?)"
@@ -53,7 +53,8 @@ def test_cmrc_sample_floors():
 @pytest.mark.parametrize("name, floors", [("conversations.jsonl", "conversations"),
                                           ("conversations_heldout.jsonl", "conversations_heldout"),
                                           ("conversations_blind2.jsonl", "conversations_blind2"),
-                                          ("conversations_blind3.jsonl", "conversations_blind3")])
+                                          ("conversations_blind3.jsonl", "conversations_blind3"),
+                                          ("conversations_blind4.jsonl", "conversations_blind4")])
 def test_conversation_floors(name, floors):
     """Follow-up questions (benchmarks/conversations.jsonl, the held-out and the blind set): the last turn
     of each conversation, answered with its history, by type."""
