@@ -384,7 +384,11 @@ def list_introducing(query: Query, hits: list[Hit]) -> tuple[Hit, int] | None:
     head = query.intent.list_head
     if not head:
         return None
-    others = [w for w, weight in query.words if weight >= 0.5 and w not in head and head not in w]
+    # Single characters (人 of 哪些人) say nothing about which list; with no other word the
+    # question does not say whose list it is ("轮训针对哪些人" is not about fee conditions).
+    others = [w for w, weight in query.words if weight >= 0.5 and len(w) >= 2 and w not in head and head not in w]
+    if not others:
+        return None
     for hit in hits:
         for i, sentence in enumerate(hit.chunk.sentence_texts()):
             marker = _LIST_MARKER.search(sentence)
@@ -392,7 +396,7 @@ def list_introducing(query: Query, hits: list[Hit]) -> tuple[Hit, int] | None:
                 continue
             if not _names_list_head(sentence[marker.end():], head):
                 continue
-            if others and not any(w in normalize(sentence) for w in others):
+            if not any(w in normalize(sentence) for w in others):
                 continue
             return hit, i
     return None

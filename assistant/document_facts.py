@@ -1,4 +1,5 @@
-"""Questions about a shipped document itself: when it was issued, by whom, its number.
+"""Questions about a shipped document itself: when it was issued, by whom, its number, from
+when it applies.
 
 "专利收费减缴办法的文号是多少" or "…工作要点的通知是哪天发的" are answered from the
 document's metadata (the sidecar a person checked, e.g. date 2022-02-28 where the
@@ -26,7 +27,7 @@ DOCUMENT_KINDS = ("办法", "公告", "规定", "条例", "细则", "意见", "�
 @dataclass(frozen=True)
 class DocumentFact:
     doc_id: str
-    kind: str  # date | issuer | number
+    kind: str  # date | issuer | number | effective
     text: str  # the answer sentence, from metadata
     evidence: tuple[str, ...]  # strings to look for in the text, best first
 
@@ -104,6 +105,9 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
         shown = next((f for f in forms if f in document.text), "")
         note = f"（原文落款显示为“{shown}”）" if shown and shown != spoken else ""
         return DocumentFact(document.doc_id, kind, f"《{title}》的发文日期是{spoken}{note}。", forms)
+    if kind == "effective" and meta.effective_date:
+        spoken, forms = _date_forms(meta.effective_date)
+        return DocumentFact(document.doc_id, kind, f"《{title}》自{spoken}起施行。", forms)
     if kind == "issuer" and meta.issuer:
         # The signature line ("财政部  国家发展改革委"), else the title line names the issuer.
         parts = [p for p in re.split(r"[、，,\s]+", meta.issuer) if p]

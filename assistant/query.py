@@ -103,7 +103,7 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                _DURATION),
     AnswerKind("day", re.compile(r"哪天|哪一天|哪日|几号|几月几日|日期"), _DAY),
     AnswerKind("year", re.compile(r"哪年|哪一年|哪几年|几几年"), _YEAR),
-    AnswerKind("date", re.compile(r"什么时候|何时|几月"), _DATE),
+    AnswerKind("date", re.compile(r"什么时[候侯]|啥时[候侯]|何时|几月"), _DATE),
     # "几" after 那/这/好/前 means "several" ("那几类", "好几个"), not "how many".
     AnswerKind("count", re.compile(r"多少|(?<![哪那这好前])几"), _DIGIT),
 )
@@ -158,11 +158,13 @@ _PURPOSE_Q = re.compile(r"目的|初衷|为了什么|为啥|为什么要?(?:出�
 _ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发|制定|制订)"
 # Questions about a document itself: when it was issued, by whom, its number.
 DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
-    ("date", re.compile(rf"(?:哪天|哪一天|什么时候|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
+    ("date", re.compile(rf"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
                         rf"|{_ISSUE_VERB}(?:的)?(?:日期|时间)|发文日期|落款日期|成文日期")),
     ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|部委|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
                           rf"|谁{_ISSUE_VERB}|发文(?:单位|机关)|由谁")),
     ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
+    ("effective", re.compile(r"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间).{0,5}(?:施行|生效|实施)"
+                             r"|(?:施行|生效|实施)(?:日期|时间)")),
 )
 
 
@@ -191,7 +193,7 @@ class Intent:
     wants_list: bool  # 有哪些…: several sentences of the passage
     wants_wording: bool  # 原文怎么写 / 全称: the exact text
     wants_full_name: bool  # 全称: the 《title》 in the quote
-    document_fact: str | None  # date | issuer | number of a document itself
+    document_fact: str | None  # date | issuer | number | effective (date) of a document itself
     wants_purpose: bool = False  # 目的 / 依据: the clause saying why and on what basis it was made
     list_head: str | None = None  # what a list question lists: 专利收费 (哪些专利收费…), 条件 (什么条件, 哪些人)
 

@@ -195,3 +195,15 @@ def test_a_word_inside_an_everyday_phrase_stands_for_its_policy_term():
     assert "共有专利权人" in query.alternatives.get("持有", ())
     # Only words inside the phrase: a longer word holding a lexicon key gets nothing from it.
     assert "减缴" not in Query.parse("雄安有啥优惠政策", tokenizer_for([])).alternatives.get("优惠政策", ())
+
+
+def test_when_a_document_takes_effect_comes_from_its_metadata():
+    from assistant.query import Intent
+
+    assert Intent.read("这个办法是啥时侯开始施行的").document_fact == "effective"
+    assert Intent.read("专利收费减缴办法从哪天开始施行").document_fact == "effective"
+    assert kind_of("啥时候能批下来") == "date"
+    rules = _document("rules.txt", "第九条 本办法自2020年6月1日起施行。", title="测试市发明奖励办法",
+                      short_title="测试市发明奖励办法（2020）", effective_date="2020-06-01")
+    fact = find_document_fact("测试市发明奖励办法从哪天开始施行", {"rules.txt": rules})
+    assert fact is not None and "2020年6月1日起施行" in fact.text

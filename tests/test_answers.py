@@ -257,3 +257,15 @@ def test_a_list_item_is_quoted_with_its_introduction_and_an_introduction_with_it
 ])
 def test_near_misses_on_a_year_or_a_fee_the_documents_do_not_give_are_refused(shipped_assistant, question):
     assert not shipped_assistant.ask(question).found
+
+
+def test_a_who_question_about_something_else_is_not_answered_by_the_fee_conditions(shipped_assistant):
+    """"哪些人" asks for the conditions list only when the list's introduction shares another
+    word of the question (a single character such as 人 does not count)."""
+    answer = shipped_assistant.ask("轮训主要是针对哪些人")
+    assert "3500元" not in answer.answer
+
+
+def test_the_effective_date_is_answered_from_metadata_with_the_clause_quoted(shipped_assistant):
+    answer = shipped_assistant.ask("专利收费减缴办法是啥时候开始施行的")
+    assert answer.found and answer.mode == "document" and "2016年9月1日起施行" in answer.answer
