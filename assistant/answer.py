@@ -139,9 +139,12 @@ def not_found(query: Query, result: SearchResult | None = None, documents=None) 
     related = []
     # The two best-ranked passages (search's own order) are always among them, the rest of the
     # pool by how close its closest sentence is: an everyday question may match either way.
-    by_sentence = sorted(result.hits[:RELATED_POOL], key=lambda h: -max(h.sentence_cosines, default=0.0))
+    def closest_sentence(hit: Hit) -> float:
+        return -max(hit.sentence_cosines, default=0.0)
+
+    by_sentence = sorted(result.hits[:RELATED_POOL], key=closest_sentence)
     chosen = list(dict.fromkeys([*result.hits[:RELATED_BY_RANK], *by_sentence]))[:RELATED_PASSAGES]
-    closest = sorted(chosen, key=lambda h: -max(h.sentence_cosines, default=0.0))  # shown closest first
+    closest = sorted(chosen, key=closest_sentence)  # shown closest first
     for n, hit in enumerate(closest, start=1):
         best = max(range(len(hit.chunk.sentences)), key=lambda i: hit.sentence_cosines[i], default=0)
         citation = make_citation(n, hit, [best], documents)
@@ -284,23 +287,10 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         best = next(c for c in candidates if c.key == (intro[0].index, intro[1]))
         candidates = [best] + [c for c in candidates if c is not best]
     if not intent.kind and query.named_fees:
-        synonyms = result.coverage.synonyms
-
-        def forms(fee: str) -> list[str]:  # 维持费 is spoken of as 年费
-            return [fee, *synonyms.get(fee, []), *query.alternatives.get(fee, ())]
-
-        if any(not any(result.coverage.document_frequency(f) for f in forms(fee)) for fee in query.named_fees):
-            # "专利代理费可以减缴吗": no document names that fee at all.
-            return not_found(query, result, documents)
-        # A sentence naming the fee asked about speaks of it first, unless the best one's
-        # passage names it (the sentence beside it is quoted too).
-        def names_all(text: str) -> bool:
-            return all(any(f in text for f in forms(fee)) for fee in query.named_fees)
-
-        naming = [c for c in candidates[:KIND_CHECK_TOP] if names_all(c.text)]
-        if naming and not names_all(best.hit.chunk.text):
-            best = naming[0]
-            candidates = [best] + [c for c in candidates if c is not best]
+        candidates = _fee_named_first(result, candidates)
+        if not candidates:
+            return not_found(query, result, documents)  # "专利代理费可以减缴吗": no document names that fee
+        best = candidates[0]
     if intent.kind:
         # The answer must state the kind of fact asked for (an amount in 元 for 多少钱);
         # otherwise the documents only talk around the question.
@@ -367,15 +357,36 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     return Answer.from_parts(query.text, parts, citations, "wording" if intent.wants_wording else "answer")
 
 
+def _fee_named_first(result: SearchResult, candidates: list[Candidate]) -> list[Candidate]:
+    """For a yes/no question naming a fee: the candidates with one naming that fee first
+    (unless the best one's passage names it: the sentence beside it is quoted too); none when
+    no document names the fee at all."""
+    query, synonyms = result.query, result.coverage.synonyms
+
+    def forms(fee: str) -> list[str]:  # 维持费 is spoken of as 年费
+        return [fee, *synonyms.get(fee, []), *query.alternatives.get(fee, ())]
+
+    if any(not any(result.coverage.document_frequency(f) for f in forms(fee)) for fee in query.named_fees):
+        return []
+
+    def names_all(text: str) -> bool:
+        return all(any(f in text for f in forms(fee)) for fee in query.named_fees)
+
+    naming = [c for c in candidates[:KIND_CHECK_TOP] if names_all(c.text)]
+    if not naming or names_all(candidates[0].hit.chunk.text):
+        return candidates
+    return [naming[0]] + [c for c in candidates if c is not naming[0]]
+
+
 _LIST_MARKER = re.compile(r"下列|以下|如下")
-_FEE_HEADS = ("费用", "收费", "专利费")  # "哪些费用…" is answered by a list of 专利收费
 
 
 def _names_list_head(segment: str, head: str) -> bool:
-    """Whether the words after 下列 ("专利收费：", "条件之一的，可以…：") name what is listed."""
+    """Whether the words after 下列 ("专利收费：", "条件之一的，可以…：") name what is listed;
+    fees (哪些费用) are named by any fee (专利收费)."""
     if head in segment or (len(head) >= 2 and bigrams(head) & bigrams(segment)):
         return True
-    return (head.endswith(_FEE_HEADS) or head.endswith("费")) and "费" in segment
+    return head.endswith(("费", "费用")) and "费" in segment
 
 
 def list_introducing(query: Query, hits: list[Hit]) -> tuple[Hit, int] | None:
