@@ -49,7 +49,8 @@ class Coverage:
         n = len(self.texts)
         return math.log((n + 1) / (self.document_frequency(word) + 0.5))
 
-    def _alternatives(self, word: str, extra: dict | None) -> list[str]:
+    def alternatives(self, word: str, extra: dict | None = None) -> list[str]:
+        """The word and what counts as it: its synonyms, and `extra` ones for one question."""
         return [word, *self.synonyms.get(word, []), *((extra or {}).get(word, ()))]
 
     def unknown_share(self, words, extra: dict | None = None) -> float:
@@ -60,7 +61,7 @@ class Coverage:
         if not total:
             return 0.0
         unknown = sum(weight for word, weight in words
-                      if not any(self.document_frequency(alt) for alt in self._alternatives(word, extra)))
+                      if not any(self.document_frequency(alt) for alt in self.alternatives(word, extra)))
         return unknown / total
 
     def of_rows(self, words, rows: list[int], extra: dict | None = None) -> float:
@@ -76,7 +77,7 @@ class Coverage:
         for word, pos_weight in words:
             weight = pos_weight * self.idf(word)
             total += weight
-            alternatives = self._alternatives(word, extra)
+            alternatives = self.alternatives(word, extra)
             if any(alt in joined for alt in alternatives):
                 covered += weight
             elif len(word) >= COMPOUND_MIN_CHARS:

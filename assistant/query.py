@@ -245,15 +245,16 @@ class Query:
         # happens to say 专利费, not the rules on 专利收费 it means.
         normalized = spell_out(normalize(cleaned))
         words = tuple(tokenizer.content_words(normalized))
+        phrases = tokenizer.phrase_expansions(normalized)  # everyday phrase → policy terms
         return cls(text=cleaned, normalized=normalized,
                    tokens=tuple(tokenizer.query_tokens(normalized)),
                    words=words,
                    bigrams=frozenset(content_bigrams(normalized).union(
-                       *(content_bigrams(term) for term in tokenizer.expansions(normalized, everyday_only=True)))),
+                       *(content_bigrams(term) for _, terms in phrases for term in terms))),
                    quoted=tuple(quoted_in_normalized(normalized)),
                    intent=Intent.read(cleaned), years=named_years(normalized),
                    places=places_named(w for w, _ in words),
-                   word_alternatives=_phrase_alternatives(words, tokenizer.phrase_expansions(normalized)))
+                   word_alternatives=_phrase_alternatives(words, phrases))
 
     @property
     def named_fees(self) -> tuple[str, ...]:

@@ -202,7 +202,8 @@ class Assistant:
         leans = leans_on_context(question, tokenizer)
         own_words = tokenizer.content_words(normalize(focus(question)))
         fragment = is_fragment(question)
-        asks_document_fact = self.searcher.parse(question).intent.document_fact is not None
+        parsed = self.searcher.parse(question)
+        asks_document_fact = parsed.intent.document_fact is not None
         candidates = readings(question, previous, tokenizer)[1:]
         valid = []
         for reading in candidates:
@@ -213,7 +214,7 @@ class Assistant:
                 if not (fragment or asks_document_fact):
                     continue  # the previous question's "when was it issued" must not answer a new ask
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
-            elif not self._mentions(reply, own_words, fragment, question, normalize(previous)):
+            elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed.alternatives):
                 continue
             valid.append((reading, reply))
         if valid:
@@ -237,7 +238,8 @@ class Assistant:
             return replace(refusal, question=question, resolved_question=carried.text, context_used=True)
         return replace(alone, resolved_question=question, context_used=False)
 
-    def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "") -> bool:
+    def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "",
+                  in_phrases: dict | None = None) -> bool:
         """Is the answer about what the follow-up names? A fragment ("北京呢？", "那公司呢")
         is nothing but its nouns: the answer (with its titles and sections) must mention
         every one (or a synonym). A question of its own must name nothing the documents
@@ -247,12 +249,12 @@ class Assistant:
         # What the user is shown: the answer (with, for a document's own facts, the fact
         # named: "…的发文日期是…") and each citation's title and section.
         text = normalize(" ".join([reply.answer, *(f"{c.title} {c.section}" for c in reply.citations)]))
-        synonyms = self.searcher.tokenizer.synonyms
-        # A word inside an everyday phrase stands for its policy term too (审费 in 实审费).
-        in_phrases = self.searcher.parse(question).alternatives
+        coverage = self.searcher.coverage
 
         def alternatives(word: str) -> list[str]:
-            return [word, *synonyms.get(word, []), *in_phrases.get(word, ())]
+            # Its synonyms, and the policy term of an everyday phrase it is in (审费 in 实审费:
+            # `in_phrases`, the question's Query.alternatives).
+            return coverage.alternatives(word, in_phrases)
 
         # Fixed expressions ("算在里面") are wording, not something the answer must name.
         expressions = {w for w, flag in self.searcher.tokenizer.tagged(normalize(focus(question))) if flag == "l"}
@@ -269,7 +271,6 @@ class Assistant:
             if any(alt in text for alt in alternatives(whole)):
                 return True
             return all(any(alt in text for alt in alternatives(w)) for w in nouns)
-        coverage = self.searcher.coverage
         names = self.searcher.tokenizer.names(normalize(focus(question)))
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False

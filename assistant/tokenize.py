@@ -8,6 +8,7 @@ log silenced and a user dictionary of policy terms.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -129,15 +130,14 @@ def load_short_forms(path: Path = SHORT_FORMS_FILE) -> tuple[tuple[re.Pattern, s
     return tuple(forms)
 
 
-_SHORT_FORMS: tuple[tuple[re.Pattern, str], ...] | None = None
+@functools.lru_cache(maxsize=1)
+def _short_forms() -> tuple[tuple[re.Pattern, str], ...]:
+    return load_short_forms()
 
 
 def spell_out(normalized: str) -> str:
     """A normalised question with its short forms replaced by the documents' terms."""
-    global _SHORT_FORMS
-    if _SHORT_FORMS is None:
-        _SHORT_FORMS = load_short_forms()
-    for pattern, full in _SHORT_FORMS:
+    for pattern, full in _short_forms():
         normalized = pattern.sub(full, normalized)
     return normalized
 
@@ -347,13 +347,13 @@ class PolicyTokenizer:
 
     def expansions(self, normalized: str, everyday_only: bool = False) -> list[str]:
         """The terms a normalised question's words stand for (知产 → 知识产权, 押 → 质押)."""
-        table = self.everyday_terms if everyday_only else self.synonyms
-        return [expansion for key, expansions in table.items() if key in normalized for expansion in expansions]
+        return [term for _, terms in self.phrase_expansions(normalized, everyday_only) for term in terms]
 
-    def phrase_expansions(self, normalized: str) -> list[tuple[str, list[str]]]:
-        """(everyday phrase, the policy terms it stands for) for each phrase of the everyday
-        lexicon found in a normalised question."""
-        return [(key, expansions) for key, expansions in self.everyday_terms.items() if key in normalized]
+    def phrase_expansions(self, normalized: str, everyday_only: bool = True) -> list[tuple[str, list[str]]]:
+        """(lexicon phrase, the terms it stands for) for each phrase found in a normalised
+        question: of the everyday lexicon only, or of all synonyms."""
+        table = self.everyday_terms if everyday_only else self.synonyms
+        return [(key, expansions) for key, expansions in table.items() if key in normalized]
 
     def query_tokens(self, normalized: str) -> list[str]:
         """Tokens of a normalised question plus synonym expansions."""
