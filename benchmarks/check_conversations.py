@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Validate benchmarks/conversations.jsonl (stdlib only).
+"""Validate a conversation set, benchmarks/conversations.jsonl by default (stdlib only).
+
+Usage: python benchmarks/check_conversations.py [PATH.jsonl]
 
 Checks: JSON schema, unique ids, allowed types, found/not-found turn consistency,
 every answer_contains string and gold_sentence is an exact substring of the named
@@ -26,7 +28,8 @@ MIN_BY_TYPE = {
     "new_topic": 8,
     "out_of_scope_followup": 7,
 }
-CONV_KEYS = {"id", "type", "turns", "standalone_rewrite"}
+CONV_KEYS = {"id", "type", "turns"}
+OPTIONAL_CONV_KEYS = {"standalone_rewrite"}
 TURN_KEYS = {"question", "expect_found", "doc", "answer_contains", "gold_sentence"}
 
 
@@ -86,14 +89,14 @@ def check_turn(turn, where, docs, errors):
             errors.append(f"{where}: not-found turn must have gold_sentence null")
 
 
-def main():
+def main(path=DATA):
     errors = []
     docs = load_docs()
     if not docs:
         print(f"FAIL: no documents found in {DOC_DIR}")
         return 1
     convs = []
-    with open(DATA, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         for ln, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -108,15 +111,16 @@ def main():
     by_doc = Counter()
     for ln, c in convs:
         where = f"line {ln}"
-        if not isinstance(c, dict) or set(c) != CONV_KEYS:
-            errors.append(f"{where}: conversation keys must be {sorted(CONV_KEYS)}")
+        if not isinstance(c, dict) or not CONV_KEYS <= set(c) <= CONV_KEYS | OPTIONAL_CONV_KEYS:
+            errors.append(f"{where}: conversation keys must be {sorted(CONV_KEYS)} (optional: standalone_rewrite)")
             continue
         where = f"{c['id']} (line {ln})"
         ids[c["id"]] += 1
         if c["type"] not in MIN_BY_TYPE:
             errors.append(f"{where}: unknown type {c['type']!r}")
         by_type[c["type"]] += 1
-        if not isinstance(c["standalone_rewrite"], str) or not c["standalone_rewrite"].strip():
+        rewrite = c.get("standalone_rewrite", "given")
+        if not isinstance(rewrite, str) or not rewrite.strip():
             errors.append(f"{where}: empty standalone_rewrite")
         turns = c["turns"]
         if not isinstance(turns, list) or not 2 <= len(turns) <= 3:
@@ -147,12 +151,15 @@ def main():
     for i, n in ids.items():
         if n > 1:
             errors.append(f"duplicate id {i}")
-    if len(convs) < MIN_TOTAL:
+    # The minimum counts are the main set's design; other sets (held-out, blind) are only validated.
+    if path != DATA:
+        pass
+    elif len(convs) < MIN_TOTAL:
         errors.append(f"only {len(convs)} conversations (< {MIN_TOTAL})")
     for t, n in MIN_BY_TYPE.items():
-        if by_type[t] < n:
+        if path == DATA and by_type[t] < n:
             errors.append(f"type {t}: {by_type[t]} (< {n})")
-    if by_turns[3] < MIN_THREE_TURN:
+    if path == DATA and by_turns[3] < MIN_THREE_TURN:
         errors.append(f"three-turn conversations: {by_turns[3]} (< {MIN_THREE_TURN})")
 
     print(f"conversations: {len(convs)}")
@@ -171,4 +178,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else DATA))
