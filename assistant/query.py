@@ -206,14 +206,20 @@ class Intent:
                    list_head=list_head(text) if _LIST_Q.search(text) or _ASKS_WHO.search(text) else None)
 
 
-def _phrase_alternatives(words, phrases) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """For each question word inside an everyday phrase the lexicon knows (持有 in 共同持有),
-    the policy terms that phrase stands for."""
+def _phrase_alternatives(words, phrases, normalized: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """For each question word that shares characters with an everyday phrase the lexicon
+    knows, the policy terms that phrase stands for: a word inside the phrase (持有 in 共同持有)
+    and a word jieba cut across it (想少 / 交点 in "想少交点钱", around 少交)."""
+    spans = [(m.start(), m.start() + len(phrase), terms)
+             for phrase, terms in phrases for m in re.finditer(re.escape(phrase), normalized)]
     out: dict[str, list[str]] = {}
     for word, _ in words:
-        for phrase, terms in phrases:
-            if len(word) >= 2 and word != phrase and word in phrase:
-                out.setdefault(word, []).extend(t for t in terms if t not in out.get(word, []))
+        if len(word) < 2 or any(word == phrase for phrase, _ in phrases):
+            continue
+        for m in re.finditer(re.escape(word), normalized):
+            for start, end, terms in spans:
+                if m.start() < end and start < m.end():
+                    out.setdefault(word, []).extend(t for t in terms if t not in out.get(word, []))
     return tuple((w, tuple(t)) for w, t in out.items())
 
 
@@ -254,7 +260,7 @@ class Query:
                    quoted=tuple(quoted_in_normalized(normalized)),
                    intent=Intent.read(cleaned), years=named_years(normalized),
                    places=places_named(w for w, _ in words),
-                   word_alternatives=_phrase_alternatives(words, phrases))
+                   word_alternatives=_phrase_alternatives(words, phrases, normalized))
 
     @property
     def named_fees(self) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from .query import clean_question, has_meaningful_text
 from .scope import Filters, allowed_documents, repealed_ids
 from .search import Searcher
 from .store import load_index, read_manifest, recorded_docs_dir
-from .tokenize import normalize
+from .tokenize import normalize, spell_out
 from .tuning import Tuning
 
 @dataclass
@@ -151,11 +151,14 @@ class Assistant:
     def _answer_in_context(self, question: str, earlier: list[str], top_k: int,
                            filters: Filters | None = None) -> Answer:
         """Answer a question asked after `earlier` user questions (oldest first)."""
-        previous = earlier[-1]
+        # Short forms and typos spelt out first ("申清" → 申请): the words a follow-up carries
+        # over or swaps must be the documents' words, not a typo taken for a name.
+        previous = spell_out(earlier[-1])
         if len(earlier) > 1 and leans_on_context(previous, self.searcher.tokenizer):
             # The previous question may itself have been a follow-up: read it with its own
             # predecessor first (one level is enough for a chat's turns).
-            previous = self._choose_reading(previous, earlier[-2], top_k, filters).resolved_question or previous
+            previous = self._choose_reading(previous, spell_out(earlier[-2]), top_k,
+                                            filters).resolved_question or previous
         return self._choose_reading(question, previous, top_k, filters)
 
     def _choose_reading(self, question: str, previous: str, top_k: int, filters: Filters | None = None) -> Answer:
