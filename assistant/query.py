@@ -86,7 +86,8 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                      r"联系方式|网址|官网地址|下载链接|邮箱|电子邮件地址|(?:具体|详细|办公|办事)地址"),
                re.compile(r"\d{3,4}[-－]?\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|\.(?:cn|com|org|net)\b|@|"
                           r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
-    AnswerKind("money", re.compile(r"多少钱|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
+    # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.
+    AnswerKind("money", re.compile(r"(?<!值)多少钱|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
                                    r"费用怎么算|多少元|几元|多少块|几块钱|(?:费用|收费)标准(?:是|为)?多少"),
                re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
     # A grant, subsidy or premium asked in everyday words ("能拿到多少资助资金", "补贴多少保费")
@@ -268,7 +269,9 @@ class Query:
         fees = [w for w, _ in self.words if len(w) >= 2 and w.endswith("费")]
         # jieba may cut a fee name before its 费 ("商标注册" + "费要"): the word just before it.
         for at in (m.start() for m in re.finditer("费(?!用)", self.normalized)):  # 费用: fees in general
-            before = [w for w, _ in self.words if len(w) >= 2 and self.normalized[max(0, at - len(w)):at] == w]
+            # Not a word cut out of an everyday phrase ("少交点费": 交点 belongs to 少交).
+            before = [w for w, _ in self.words if len(w) >= 2 and self.normalized[max(0, at - len(w)):at] == w
+                      and w not in self.alternatives]
             fee = max(before, key=len) + "费" if before else ""
             if fee and not any(named.endswith(fee) for named in fees):
                 fees.append(fee)
