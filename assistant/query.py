@@ -88,7 +88,8 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                           r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.
     AnswerKind("money", re.compile(r"(?<!值)多少钱|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
-                                   r"费用怎么算|多少元|几元|多少块|几块钱|(?:费用|收费)标准(?:是|为)?多少"),
+                                   r"费用怎么算|多少元|几元|多少块|几块钱|(?:费用|收费)标准(?:是|为)?多少|"
+                                   r"(?:保费|价格|价钱|费用?)(?:大概|大约|一般|大致|通常)(?:是|为|要|得)?多少|(?:保费|价格|价钱)(?:是|为|要)?多少"),
                re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
     # A grant, subsidy or premium asked in everyday words ("能拿到多少资助资金", "补贴多少保费")
     # is an amount or a share; a bare count ("24项产品") does not answer it.
