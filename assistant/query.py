@@ -53,7 +53,8 @@ _DAY = re.compile(r"\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|(?<!\d)20\d{5,6}(?!\d)")
 _YEAR = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|(?<!\d)20\d{{5,6}}(?!\d)|上一?年度?|前一年|当年|次年")
 # A length of time: "5个工作日", "六年内", "两个半月", "20日内". Not a year ("2021年") or
 # a day of a month ("3月23日"): the number may not follow another digit or 月.
-_DURATION = re.compile(rf"(?<![\d月.])(?:\d{{1,3}}(?:\.\d+)?|{_CN_COUNT})\s*(?:"
+# "不足一年部分不收取" is a condition on a remainder, not how long something lasts.
+_DURATION = re.compile(rf"(?<![\d月.])(?<!不足)(?<!不满)(?<!未满)(?:\d{{1,3}}(?:\.\d+)?|{_CN_COUNT})\s*(?:"
                        r"个半?(?:工作日|自然日|星期|小时|钟头|月|赛季|季度|世纪)|"
                        r"半?(?:工作日|自然日|天|周|星期|小时|钟头|分钟|秒钟?|年|赛季|季度|世纪)|日(?=内|以内|之内|后|起))"
                        # or a span of years: "1998年至2001年"
