@@ -19,6 +19,8 @@ from .tokenize import PUNCT, normalize, titles_in
 
 _NUMBER_IN_DOC_NUMBER = re.compile(r"(\d+)号")
 _CN_DIGITS = "〇一二三四五六七八九"
+# "自上述通知发布之日起": from when a document applies, stated as an event instead of a date.
+_FROM_EVENT = re.compile(r"自[^，。；\n]{2,30}之日起")
 TITLE_MATCH_SHARE = 0.6  # share of a title's character pairs the question must contain
 # Kinds of policy document a question may name instead of a title ("这个办法", "那份公告").
 DOCUMENT_KINDS = ("办法", "公告", "规定", "条例", "细则", "意见", "方案", "规划", "纲要", "工作要点", "工作总结")
@@ -108,6 +110,13 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
     if kind == "effective" and meta.effective_date:
         spoken, forms = _date_forms(meta.effective_date)
         return DocumentFact(document.doc_id, kind, f"《{title}》自{spoken}起施行。", forms)
+    if kind == "effective":
+        # No date to give: a document that applies from an event ("自上述通知发布之日起调整")
+        # says so in its text; that clause answers.
+        start = _FROM_EVENT.search(document.text)
+        if start:
+            return DocumentFact(document.doc_id, kind, f"《{title}》所定事项{start.group(0)}实行（原文没有写具体日期）。",
+                                (start.group(0),))
     if kind == "issuer" and meta.issuer:
         # The signature line ("财政部  国家发展改革委"), else the title line names the issuer.
         parts = [p for p in re.split(r"[、，,\s]+", meta.issuer) if p]

@@ -166,8 +166,8 @@ DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
     ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|部委|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
                           rf"|谁{_ISSUE_VERB}|发文(?:单位|机关)|由谁")),
     ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
-    ("effective", re.compile(r"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间).{0,5}(?:施行|生效|实施)"
-                             r"|(?:施行|生效|实施)(?:日期|时间)")),
+    ("effective", re.compile(r"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间).{0,5}(?:施行|生效|实施|执行)"
+                             r"|(?:施行|生效|实施|执行)(?:日期|时间)")),
 )
 
 
@@ -211,13 +211,15 @@ class Intent:
 
 def _phrase_alternatives(words, phrases, normalized: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """For each question word that shares characters with an everyday phrase the lexicon
-    knows, the policy terms that phrase stands for: a word inside the phrase (持有 in 共同持有)
-    and a word jieba cut across it (想少 / 交点 in "想少交点钱", around 少交)."""
+    knows, the policy terms that phrase stands for: a word inside the phrase (持有 in 共同持有),
+    a word jieba cut across it (想少 / 交点 in "想少交点钱", around 少交) and a longer word
+    holding it (抵押贷款 holds 抵押 → 质押). Measured: counting only words inside or across
+    the phrase lost one question each on the own, everyday and colloquial sets."""
     spans = [(m.start(), m.start() + len(phrase), terms)
              for phrase, terms in phrases for m in re.finditer(re.escape(phrase), normalized)]
     out: dict[str, list[str]] = {}
     for word, _ in words:
-        if len(word) < 2 or any(word == phrase for phrase, _ in phrases):
+        if len(word) < 2:
             continue
         for m in re.finditer(re.escape(word), normalized):
             for start, end, terms in spans:

@@ -193,7 +193,10 @@ def test_a_price_of_another_fee_does_not_answer():
 def test_a_word_inside_an_everyday_phrase_stands_for_its_policy_term():
     query = Query.parse("多个主体共同持有一件专利时，免掉的比例是多少", tokenizer_for([]))
     assert "共有专利权人" in query.alternatives.get("持有", ())
-    # Only words inside the phrase: a longer word holding a lexicon key gets nothing from it.
+    # jieba may cut across the phrase ("想少交点钱": 想少 / 交点 around 少交): both pieces count.
+    cut = Query.parse("个人申请专利想少交点钱，收入得低到多少", tokenizer_for([]))
+    assert "减缴" in cut.alternatives.get("交点", ()) and "减缴" in cut.alternatives.get("想少", ())
+    # 优惠 is no everyday-lexicon key (synonyms.tsv only): 优惠政策 gets nothing.
     assert "减缴" not in Query.parse("雄安有啥优惠政策", tokenizer_for([])).alternatives.get("优惠政策", ())
 
 
@@ -207,3 +210,15 @@ def test_when_a_document_takes_effect_comes_from_its_metadata():
                       short_title="测试市发明奖励办法（2020）", effective_date="2020-06-01")
     fact = find_document_fact("测试市发明奖励办法从哪天开始施行", {"rules.txt": rules})
     assert fact is not None and "2020年6月1日起施行" in fact.text
+
+
+def test_a_document_that_applies_from_an_event_says_so_instead_of_a_date():
+    from assistant.query import Intent
+
+    assert Intent.read("这个公告从什么时候开始执行").document_fact == "effective"
+    notice = _document("notice.txt", "测试局自上述通知发布之日起调整部分收费标准，现公告如下：", title="测试局关于调整收费的公告",
+                       short_title="测试局公告第1号")
+    fact = find_document_fact("测试局公告第1号从什么时候开始执行", {"notice.txt": notice})
+    assert fact is not None and "自上述通知发布之日起" in fact.text and "没有写具体日期" in fact.text
+    undated = _document("plain.txt", "测试局调整部分收费标准。", title="测试局关于调整收费的公告", short_title="测试局公告第1号")
+    assert find_document_fact("测试局公告第1号从什么时候开始执行", {"plain.txt": undated}) is None

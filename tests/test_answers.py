@@ -266,6 +266,11 @@ def test_a_who_question_about_something_else_is_not_answered_by_the_fee_conditio
     assert "3500元" not in answer.answer
 
 
+def test_an_announcement_without_an_effective_date_quotes_the_event_it_applies_from(shipped_assistant):
+    answer = shipped_assistant.ask("594号公告从什么时候开始执行")
+    assert answer.found and answer.mode == "document" and "通知发布之日起" in answer.answer
+
+
 def test_the_effective_date_is_answered_from_metadata_with_the_clause_quoted(shipped_assistant):
     answer = shipped_assistant.ask("专利收费减缴办法是啥时候开始施行的")
     assert answer.found and answer.mode == "document" and "2016年9月1日起施行" in answer.answer
