@@ -364,7 +364,8 @@ def _fee_named_first(result: SearchResult, candidates: list[Candidate]) -> list[
     query, synonyms = result.query, result.coverage.synonyms
 
     def forms(fee: str) -> list[str]:  # 维持费 is spoken of as 年费
-        return [fee, *synonyms.get(fee, []), *query.alternatives.get(fee, ())]
+        # Only a fee stands for a fee: 代理费 holds the everyday word 代理 (→ 代理机构), which names no fee.
+        return [fee, *synonyms.get(fee, []), *(t for t in query.alternatives.get(fee, ()) if t.endswith("费"))]
 
     if any(not any(result.coverage.document_frequency(f) for f in forms(fee)) for fee in query.named_fees):
         return []

@@ -213,7 +213,7 @@ def _phrase_alternatives(words, phrases, normalized: str) -> tuple[tuple[str, tu
     """For each question word that shares characters with an everyday phrase the lexicon
     knows, the policy terms that phrase stands for: a word inside the phrase (持有 in 共同持有),
     a word jieba cut across it (想少 / 交点 in "想少交点钱", around 少交) and a longer word
-    holding it (抵押贷款 holds 抵押 → 质押). Measured: counting only words inside or across
+    holding it. Measured: counting only words inside or across
     the phrase lost one question each on the own, everyday and colloquial sets."""
     spans = [(m.start(), m.start() + len(phrase), terms)
              for phrase, terms in phrases for m in re.finditer(re.escape(phrase), normalized)]
