@@ -272,10 +272,11 @@ class Query:
         """The particular fees a question names ("代理费", "年费"), not fees in general."""
         fees = [w for w, _ in self.words if len(w) >= 2 and w.endswith("费")]
         # jieba may cut a fee name before its 费 ("商标注册" + "费要"): the word just before it.
+        # Not a word that is part of an everyday phrase ("少交点费": 交点 belongs to 少交).
+        in_phrases = self.alternatives
         for at in (m.start() for m in re.finditer("费(?!用)", self.normalized)):  # 费用: fees in general
-            # Not a word cut out of an everyday phrase ("少交点费": 交点 belongs to 少交).
             before = [w for w, _ in self.words if len(w) >= 2 and self.normalized[max(0, at - len(w)):at] == w
-                      and w not in self.alternatives]
+                      and w not in in_phrases]
             fee = max(before, key=len) + "费" if before else ""
             if fee and not any(named.endswith(fee) for named in fees):
                 fees.append(fee)
