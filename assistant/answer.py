@@ -49,6 +49,7 @@ VALIDITY_ORDER = {"effective": 0, "amended": 1, "repealed": 2}  # in force first
 
 KIND_CHECK_TOP = 3  # the asked-for kind of fact must appear among this many best sentences
 LIST_INTRO_TOP = 10  # a list question's introduction ("下列专利收费：") is looked for in this many passages
+FEE_KIND_POOL = 6  # passages searched for a sentence naming the fee asked about and stating the kind asked
 MAX_SENTENCES = 2  # unless the question asks for a list or for wording
 MAX_LIST_SENTENCES = 3  # sentences of the best passage quoted for a list or wording question
 LIST_MARGIN_FACTOR = 2  # list sentences may score this many second_margins below the best
@@ -295,6 +296,13 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         # The answer must state the kind of fact asked for (an amount in 元 for 多少钱);
         # otherwise the documents only talk around the question.
         found = stating(result, candidates, documents, tuning.min_subject)
+        if not found and query.named_fees:
+            # "维持费减免能管几年": the fee named is the anchor. A sentence that names it and states
+            # what is asked ("年费（自授予专利权当年起六年内的年费）") may sit in a passage
+            # ranked below the best few, which only talk around the question.
+            naming = [c for c in score_sentences(query, result.hits[:FEE_KIND_POOL])
+                      if _names_all_fees(result, c.text)]
+            found = stating(result, naming, documents, tuning.min_subject)
         if not found:
             return not_found(query, result, documents)  # the passages are close, the fact is not stated
         best = found[0]
@@ -357,21 +365,28 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     return Answer.from_parts(query.text, parts, citations, "wording" if intent.wants_wording else "answer")
 
 
+def _fee_forms(result: SearchResult, fee: str) -> list[str]:
+    """A fee and the names documents give it: 维持费 is spoken of as 年费. Only a fee stands
+    for a fee: 代理费 holds the everyday word 代理 (→ 代理机构), which names no fee."""
+    alternatives = result.query.alternatives.get(fee, ())
+    return [fee, *result.coverage.synonyms.get(fee, []), *(t for t in alternatives if t.endswith("费"))]
+
+
+def _names_all_fees(result: SearchResult, text: str) -> bool:
+    return all(any(f in text for f in _fee_forms(result, fee)) for fee in result.query.named_fees)
+
+
 def _fee_named_first(result: SearchResult, candidates: list[Candidate]) -> list[Candidate]:
     """For a yes/no question naming a fee: the candidates with one naming that fee first
     (unless the best one's passage names it: the sentence beside it is quoted too); none when
     no document names the fee at all."""
-    query, synonyms = result.query, result.coverage.synonyms
-
-    def forms(fee: str) -> list[str]:  # 维持费 is spoken of as 年费
-        # Only a fee stands for a fee: 代理费 holds the everyday word 代理 (→ 代理机构), which names no fee.
-        return [fee, *synonyms.get(fee, []), *(t for t in query.alternatives.get(fee, ()) if t.endswith("费"))]
-
-    if any(not any(result.coverage.document_frequency(f) for f in forms(fee)) for fee in query.named_fees):
+    query = result.query
+    if any(not any(result.coverage.document_frequency(f) for f in _fee_forms(result, fee))
+           for fee in query.named_fees):
         return []
 
     def names_all(text: str) -> bool:
-        return all(any(f in text for f in forms(fee)) for fee in query.named_fees)
+        return _names_all_fees(result, text)
 
     naming = [c for c in candidates[:KIND_CHECK_TOP] if names_all(c.text)]
     if not naming or names_all(candidates[0].hit.chunk.text):

@@ -274,3 +274,10 @@ def test_an_announcement_without_an_effective_date_quotes_the_event_it_applies_f
 def test_the_effective_date_is_answered_from_metadata_with_the_clause_quoted(shipped_assistant):
     answer = shipped_assistant.ask("专利收费减缴办法是啥时候开始施行的")
     assert answer.found and answer.mode == "document" and "2016年9月1日起施行" in answer.answer
+
+
+def test_a_duration_asked_of_a_named_fee_is_found_below_the_best_passages(shipped_assistant):
+    """The fee named is the anchor: the sentence naming 年费 (维持费's document name) with its
+    six years sits in the fourth passage, below three that only talk around the question."""
+    answer = shipped_assistant.ask("授权以后每年的维持费减免能管几年")
+    assert answer.found and "六年内的年费" in answer.answer
