@@ -1,5 +1,5 @@
 """Questions about a shipped document itself: when it was issued, by whom, its number, from
-when it applies.
+when it applies, whether it is public.
 
 "专利收费减缴办法的文号是多少" or "…工作要点的通知是哪天发的" are answered from the
 document's metadata (the sidecar a person checked, e.g. date 2022-02-28 where the
@@ -23,13 +23,15 @@ _CN_DIGITS = "〇一二三四五六七八九"
 _FROM_EVENT = re.compile(r"自[^，。；\n]{2,30}之日起")
 TITLE_MATCH_SHARE = 0.6  # share of a title's character pairs the question must contain
 # Kinds of policy document a question may name instead of a title ("这个办法", "那份公告").
-DOCUMENT_KINDS = ("办法", "公告", "规定", "条例", "细则", "意见", "方案", "规划", "纲要", "工作要点", "工作总结")
+DOCUMENT_KINDS = ("办法", "公告", "规定", "条例", "细则", "意见", "方案", "规划", "纲要", "工作要点", "工作总结", "总结", "要点")
+# A government document's disclosure mark: "(此件主动公开)", "（此件公开发布）", "（此件不予公开）".
+_DISCLOSURE_MARK = re.compile(r"[（(]\s*此件\s*([^（）()\n]{2,8}?)\s*[）)]")
 
 
 @dataclass(frozen=True)
 class DocumentFact:
     doc_id: str
-    kind: str  # date | issuer | number | effective
+    kind: str  # date | issuer | number | effective | disclosure
     text: str  # the answer sentence, from metadata
     evidence: tuple[str, ...]  # strings to look for in the text, best first
 
@@ -94,7 +96,8 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
                                                            if names_document(query.text, d.meta)]
     if not named:
         # "专利少交钱那个办法是哪两个部委发的": "that 办法", when only one title is one.
-        kinds = [k for k in DOCUMENT_KINDS if re.search(rf"(?:那|这|该|此)(?:个|份|部|项|篇)?{k}", query.text)]
+        # A word or two may stand between ("这份年度总结").
+        kinds = [k for k in DOCUMENT_KINDS if re.search(rf"(?:那|这|该|此)(?:个|份|部|项|篇)?[\u4e00-\u9fff]{{0,4}}?{k}", query.text)]
         named = [d for d in documents.values() if kinds and any(k in d.meta.short_title or "" for k in kinds)]
     if len(named) != 1:
         return None  # none, or ambiguous: ordinary retrieval decides
@@ -128,4 +131,9 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
         written = tuple(f"第{_cn_digits(n)}号" for n in numbers)
         return DocumentFact(document.doc_id, kind, f"《{title}》的文号是{meta.doc_number}。",
                             (meta.doc_number, *written))
+    if kind == "disclosure":
+        # Only the document's own mark answers; without one the question goes to retrieval.
+        mark = _DISCLOSURE_MARK.search(document.text)
+        if mark:
+            return DocumentFact(document.doc_id, kind, f"《{title}》标注为“此件{mark.group(1)}”。", (mark.group(0),))
     return None

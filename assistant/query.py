@@ -168,6 +168,9 @@ DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
     ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
     ("effective", re.compile(r"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间).{0,5}(?:施行|生效|实施|执行)"
                              r"|(?:施行|生效|实施|执行)(?:日期|时间)")),
+    # Whether it may be shown to others: "是公开的吗", "能不能转给企业看".
+    ("disclosure", re.compile(r"是否(?:主动|对外)?公开|是不是(?:主动|对外)?公开|公开(?:的)?(?:吗|么|嘛)|(?:能|可以)(?:不能|否)?(?:对外)?公开"
+                              r"|(?:能|可以)(?:不能|否)?(?:直接)?(?:转发|外传|转给)")),
 )
 
 
@@ -196,7 +199,7 @@ class Intent:
     wants_list: bool  # 有哪些…: several sentences of the passage
     wants_wording: bool  # 原文怎么写 / 全称: the exact text
     wants_full_name: bool  # 全称: the 《title》 in the quote
-    document_fact: str | None  # date | issuer | number | effective (date) of a document itself
+    document_fact: str | None  # date | issuer | number | effective (date) | disclosure of a document itself
     wants_purpose: bool = False  # 目的 / 依据: the clause saying why and on what basis it was made
     list_head: str | None = None  # what a list question lists: 专利收费 (哪些专利收费…), 条件 (什么条件, 哪些人)
 

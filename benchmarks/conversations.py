@@ -42,6 +42,9 @@ BLIND4 = BENCH / "conversations_blind4.jsonl"
 # Written by a helper at the start of the ninth session from the documents alone (48, every type
 # eight times); only its tables are read, never its failures.
 BLIND5 = BENCH / "conversations_blind5.jsonl"
+# Written by a helper at the start of the tenth session from the documents alone (48, every type
+# eight times); only its tables are read, never its failures.
+BLIND6 = BENCH / "conversations_blind6.jsonl"
 # Written by a helper late in the eighth session from the documents alone (40, no new topics);
 # its failures were read while fixing follow-ups, so it is a development set.
 DEV5 = BENCH / "conversations_dev5.jsonl"
@@ -58,11 +61,13 @@ SETS = {
                                            "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind5.jsonl": (BLIND5, "blind: written at the start of the ninth session from the documents "
                                            "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind6.jsonl": (BLIND6, "blind: written at the start of the tenth session from the documents "
+                                           "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
 }
 BLIND_SETS = {"conversations_blind2.jsonl", "conversations_blind3.jsonl", "conversations_blind4.jsonl",
-              "conversations_blind5.jsonl"}  # their failures are neither printed nor recorded
+              "conversations_blind5.jsonl", "conversations_blind6.jsonl"}  # their failures are neither printed nor recorded
 BLIND_ROW_FIELDS = ("id", "type", "alone", "naive", "ours", "latency_ms")
 TYPES = ["ellipsis", "pronoun", "narrowing", "sibling", "new_topic", "out_of_scope_followup"]
 DEPENDENT = {"ellipsis", "pronoun", "narrowing", "sibling"}

@@ -120,6 +120,9 @@ INVENTED = {
     "summary.txt": _document(
         "summary.txt", "测试区工作总结\n\n2023115\n\n一、成绩", title="测试区2022年工作总结的通知",
         issuer="测试区办公室", date="2023-01-15"),
+    "notice.txt": _document(
+        "notice.txt", "测试县关于试行测试补贴细则的通知\n\n测试县人民政府\n\n(此件公开发布)\n\n一、补贴对象",
+        title="测试县关于试行测试补贴细则的通知", short_title="测试补贴细则", issuer="测试县人民政府", date="2024-03-01"),
 }
 
 
@@ -152,6 +155,16 @@ def test_date_issuer_and_number_come_from_metadata_with_the_text_quoted():
     # A date the extraction mangled is given clean, with what the text shows.
     fact = find_document_fact("测试区2022年工作总结的通知是哪天发的", INVENTED)
     assert "2023年1月15日" in fact.text and "“2023115”" in fact.text
+
+
+def test_whether_a_document_is_public_is_answered_by_its_own_mark():
+    fact = find_document_fact("这个补贴细则能不能转发给企业，是公开的吗", INVENTED)
+    assert fact is not None and fact.doc_id == "notice.txt" and fact.kind == "disclosure"
+    assert "此件公开发布" in fact.text and fact.evidence == ("(此件公开发布)",)
+    # "这份年度总结": a word may stand between the demonstrative and the kind of document.
+    fact = find_document_fact("这份年度总结是公开的吗", INVENTED)
+    assert fact is None  # the invented summary carries no mark: retrieval decides
+    assert Query.parse("这份年度总结是公开的吗", tokenizer_for([])).intent.document_fact == "disclosure"
 
 
 def test_questions_naming_no_shipped_document_are_left_to_retrieval():

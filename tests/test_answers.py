@@ -281,3 +281,8 @@ def test_a_duration_asked_of_a_named_fee_is_found_below_the_best_passages(shippe
     six years sits in the fourth passage, below three that only talk around the question."""
     answer = shipped_assistant.ask("授权以后每年的维持费减免能管几年")
     assert answer.found and "六年内的年费" in answer.answer
+
+
+def test_whether_the_work_summary_is_public_is_answered_from_its_mark(shipped_assistant):
+    answer = shipped_assistant.ask("这份工作要点可以对外公开吗")
+    assert answer.found and answer.mode == "document" and "此件主动公开" in answer.answer
