@@ -143,7 +143,8 @@ def not_found(query: Query, result: SearchResult | None = None, documents=None) 
     def closest_sentence(hit: Hit) -> float:
         return -max(hit.sentence_cosines, default=0.0)
 
-    by_sentence = sorted(result.hits[:RELATED_POOL], key=closest_sentence)
+    pool = [*result.hits[:RELATED_POOL], *([result.closest] if result.closest is not None else [])]
+    by_sentence = sorted(pool, key=closest_sentence)
     chosen = list(dict.fromkeys([*result.hits[:RELATED_BY_RANK], *by_sentence]))[:RELATED_PASSAGES]
     closest = sorted(chosen, key=closest_sentence)  # shown closest first
     for n, hit in enumerate(closest, start=1):

@@ -62,6 +62,10 @@ class SearchResult:
     top_sentence_cosine: float  # best sentence cosine anywhere (chunk cosine without sentence vectors)
     coverage: Coverage  # measures coverage of the question's words by any text
     evidence: Evidence | None = None  # what the "not found" gate reads
+    # The passage holding the closest sentence anywhere, when it is not among `hits`: a long
+    # passage whose one sentence answers an everyday question may rank low as a whole, yet
+    # belongs among the related passages offered when the question is not answered.
+    closest: Hit | None = None
 
     @property
     def relevance(self) -> float:
@@ -287,7 +291,14 @@ class Searcher:
                              set(top_rows(dense, AGREEMENT_TOP, dense_rows).tolist()),
                              set(top_rows(bm25, AGREEMENT_TOP, matched).tolist()) if len(matched) else set(),
                              sentence_cosines)
-        return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence)
+        closest = None
+        if sentence_cosines is not None and len(sentence_cosines) and float(sentence_cosines.max()) > -1.0:
+            row = int(np.searchsorted(self.index.sentence_offsets, int(sentence_cosines.argmax()), side="right") - 1)
+            if row not in {h.index for h in hits} and (keep is None or keep[row]):
+                closest = Hit(self.index.chunks[row], row, float(fused[row]), float(dense[row]), float(bm25[row]),
+                              self.sentence_cosines(row, sentence_cosines))
+        return SearchResult(query, hits, query_vector, top_coverage, top_cosine, top_sentence, self.coverage, evidence,
+                            closest)
 
 
 def bm25_document_counts(bm25):

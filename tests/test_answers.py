@@ -286,3 +286,11 @@ def test_a_duration_asked_of_a_named_fee_is_found_below_the_best_passages(shippe
 def test_whether_the_work_summary_is_public_is_answered_from_its_mark(shipped_assistant):
     answer = shipped_assistant.ask("这份工作要点可以对外公开吗")
     assert answer.found and answer.mode == "document" and "此件主动公开" in answer.answer
+
+
+def test_the_passage_holding_the_closest_sentence_is_among_the_related(shipped_assistant):
+    """Not answered, yet the one sentence about the chronicle is offered: its passage (a long list
+    of publicity work) ranks below the ten best as a whole, its sentence is the closest of all."""
+    answer = shipped_assistant.ask("天津是不是要出一本知识产权的志书")
+    assert not answer.found and answer.mode == "related"
+    assert any("启动编制天津市知识产权志" in c.quote for c in answer.related)
