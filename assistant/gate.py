@@ -36,6 +36,9 @@ class Evidence:
     # How far the best sentence cosine stands above this question's cosines with every
     # (scored) sentence: an everyday question that one sentence answers makes it stand out.
     sentence_z: float = 0.0
+    # The best coverage of the question's words by one of the three best passages alone: a
+    # near miss often finds its words spread over passages about different things.
+    passage_coverage: float = 0.0
 
     @classmethod
     def names(cls) -> list[str]:

@@ -31,6 +31,7 @@ RELEVANCE_CHUNK_WEIGHT = 2.0
 UNRELATED_COSINE = 0.9  # e5 cosines of unrelated Chinese texts sit around 0.8–0.9
 DENSE_CANDIDATES = 100
 COVERAGE_TOP_HITS = 2  # relevance coverage is measured on this many best passages
+PASSAGE_COVERAGE_TOP = 3  # the best single-passage coverage is looked for among this many
 # Above this many sentence vectors, sentence cosines are computed for the candidate passages
 # only (nearest by dense, best by BM25), not for every sentence: 100k rows is 150 MB of
 # vectors to read per question, ~15 ms here (benchmarks/SCALE.md).
@@ -283,6 +284,8 @@ class Searcher:
                         if hits else 0.0)
         if query.quoted and hits and any(p in self.normalized_chunks[hits[0].index] for p in query.quoted):
             top_coverage = max(top_coverage, 1.0)
+        passage_coverage = max((self.coverage.of_rows(query.words, [h.index], query.alternatives)
+                                for h in hits[:PASSAGE_COVERAGE_TOP]), default=0.0)
         top_cosine = float(dense.max()) if len(dense) else 0.0
         top_sentence = (float(sentence_cosines.max()) if sentence_cosines is not None and len(sentence_cosines)
                         else top_cosine)
@@ -290,7 +293,7 @@ class Searcher:
                              self.coverage.unknown_share(query.words, query.alternatives),
                              set(top_rows(dense, AGREEMENT_TOP, dense_rows).tolist()),
                              set(top_rows(bm25, AGREEMENT_TOP, matched).tolist()) if len(matched) else set(),
-                             sentence_cosines)
+                             sentence_cosines, passage_coverage)
         closest = None
         if sentence_cosines is not None and len(sentence_cosines) and float(sentence_cosines.max()) > -1.0:
             row = int(np.searchsorted(self.index.sentence_offsets, int(sentence_cosines.argmax()), side="right") - 1)
@@ -336,7 +339,7 @@ def _margin(best_two: np.ndarray) -> float:
 
 def _evidence(query: Query, dense, bm25, margin: float, top_coverage: float, top_cosine: float,
               top_sentence: float, unknown_share: float, top_dense: set, top_bm25: set,
-              sentence_cosines: np.ndarray | None) -> Evidence:
+              sentence_cosines: np.ndarray | None, passage_coverage: float = 0.0) -> Evidence:
     cosine_z = _z_of_best(dense[dense > NO_CANDIDATE], top_cosine)
     # Sentences left out (other documents, or unscored in a very large index) are -1.
     scored = sentence_cosines[sentence_cosines > -1.0] if sentence_cosines is not None else None
@@ -345,7 +348,7 @@ def _evidence(query: Query, dense, bm25, margin: float, top_coverage: float, top
                     bm25_top=math.log1p(float(bm25.max())) if len(bm25) else 0.0,
                     fused_margin=min(margin, MAX_MARGIN),
                     agreement=len(top_dense & top_bm25) / AGREEMENT_TOP, log_length=math.log1p(len(query.text)),
-                    unknown_share=unknown_share, sentence_z=sentence_z)
+                    unknown_share=unknown_share, sentence_z=sentence_z, passage_coverage=passage_coverage)
 
 
 def _z_of_best(values: np.ndarray, best: float) -> float:
