@@ -385,12 +385,8 @@ def _fee_named_first(result: SearchResult, candidates: list[Candidate]) -> list[
     if any(not any(result.coverage.document_frequency(f) for f in _fee_forms(result, fee))
            for fee in query.named_fees):
         return []
-
-    def names_all(text: str) -> bool:
-        return _names_all_fees(result, text)
-
-    naming = [c for c in candidates[:KIND_CHECK_TOP] if names_all(c.text)]
-    if not naming or names_all(candidates[0].hit.chunk.text):
+    naming = [c for c in candidates[:KIND_CHECK_TOP] if _names_all_fees(result, c.text)]
+    if not naming or _names_all_fees(result, candidates[0].hit.chunk.text):
         return candidates
     return [naming[0]] + [c for c in candidates if c is not naming[0]]
 

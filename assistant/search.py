@@ -287,16 +287,17 @@ class Searcher:
         passage_coverage = max((self.coverage.of_rows(query.words, [h.index], query.alternatives)
                                 for h in hits[:PASSAGE_COVERAGE_TOP]), default=0.0)
         top_cosine = float(dense.max()) if len(dense) else 0.0
-        top_sentence = (float(sentence_cosines.max()) if sentence_cosines is not None and len(sentence_cosines)
-                        else top_cosine)
+        has_sentences = sentence_cosines is not None and len(sentence_cosines) > 0
+        best_sentence = int(sentence_cosines.argmax()) if has_sentences else -1
+        top_sentence = float(sentence_cosines[best_sentence]) if has_sentences else top_cosine
         evidence = _evidence(query, dense, bm25, margin, top_coverage, top_cosine, top_sentence,
                              self.coverage.unknown_share(query.words, query.alternatives),
                              set(top_rows(dense, AGREEMENT_TOP, dense_rows).tolist()),
                              set(top_rows(bm25, AGREEMENT_TOP, matched).tolist()) if len(matched) else set(),
                              sentence_cosines, passage_coverage)
         closest = None
-        if sentence_cosines is not None and len(sentence_cosines) and float(sentence_cosines.max()) > -1.0:
-            row = int(np.searchsorted(self.index.sentence_offsets, int(sentence_cosines.argmax()), side="right") - 1)
+        if has_sentences and top_sentence > -1.0:
+            row = int(np.searchsorted(self.index.sentence_offsets, best_sentence, side="right") - 1)
             if row not in {h.index for h in hits} and (keep is None or keep[row]):
                 closest = Hit(self.index.chunks[row], row, float(fused[row]), float(dense[row]), float(bm25[row]),
                               self.sentence_cosines(row, sentence_cosines))
@@ -339,7 +340,7 @@ def _margin(best_two: np.ndarray) -> float:
 
 def _evidence(query: Query, dense, bm25, margin: float, top_coverage: float, top_cosine: float,
               top_sentence: float, unknown_share: float, top_dense: set, top_bm25: set,
-              sentence_cosines: np.ndarray | None, passage_coverage: float = 0.0) -> Evidence:
+              sentence_cosines: np.ndarray | None, passage_coverage: float) -> Evidence:
     cosine_z = _z_of_best(dense[dense > NO_CANDIDATE], top_cosine)
     # Sentences left out (other documents, or unscored in a very large index) are -1.
     scored = sentence_cosines[sentence_cosines > -1.0] if sentence_cosines is not None else None
