@@ -25,8 +25,8 @@ from .document_facts import DocumentFact
 from .gate import load_gate
 from .highlight import find_highlight
 from .places import about_elsewhere
-from .query import CALENDAR_KINDS, PRICE_KINDS, Query
-from .search import Hit, SearchResult
+from .query import _PROCEDURE_ASKED as PROCEDURE_ASKED, CALENDAR_KINDS, PRICE_KINDS, Query
+from .search import Hit, SearchResult, section_years
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
 from .tokenize import bigrams, load_terms_file, normalize
@@ -245,7 +245,53 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
             and all(names_fee(c.text, fee, query.bigrams) or any(names_fee(s, fee, query.bigrams)
                                                                    for s in c.hit.chunk.section) for fee in fees)
             and not (prices_fee and prices_another_fee(c.text, query.bigrams))
+            and not (query.years and kind_name not in CALENDAR_KINDS and about_another_year(query, c))
+            and not (kind_name == "procedure" and not names_procedure_topic(result, c, _title(documents, c.hit.chunk)))
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
+
+
+# Words of the asking itself, not what the procedure is for.
+PROCEDURE_WORDS = frozenset("提交 提出 递交 办理 申请 注册 登记 材料 手续 证明 资料 流程 需要 准备 部门 地方 哪里 "
+                            "哪儿 具体 一般 应当 请问 提供 开具 出具 填写 携带 应该 可以 能够".split())
+
+
+def names_procedure_topic(result: SearchResult, candidate: Candidate, document_title: str) -> bool:
+    """Is the sentence about the thing whose procedure is asked: the last noun before the
+    asking ("开放许可声明如何提交": 声明; "专利权质押登记去哪办": 质押)? A sentence on how to
+    request a fee reduction does not say how to file a pledge."""
+    query = result.query
+    asked = _PROCEDURE_AT.search(query.normalized)
+    before = query.normalized[:asked.start()] if asked else query.normalized
+    # Nouns and verbs: what is done may be a verb ("质押", "转让").
+    nouns = [w for w, _ in query.words if len(w) >= 2 and w not in PROCEDURE_WORDS and w in before
+             and not _HANDING_IN.match(w)]
+    if not nouns:
+        return True
+    topic = max(nouns, key=before.rfind)
+    chunk = candidate.hit.chunk
+    context = normalize(" ".join((document_title, *chunk.section, candidate.text)))
+    if any(alt in context for alt in result.coverage.alternatives(topic, query.alternatives)):
+        return True
+    # A compound the documents word otherwise ("费用减缴" for 收费减缴): one of its specific
+    # character pairs will do.
+    pairs = {topic[i:i + 2] for i in range(len(topic) - 1)} - _GENERIC_PAIRS
+    return any(pair in context for pair in pairs)
+
+
+_GENERIC_PAIRS = frozenset({"专利", "申请", "费用", "收费", "请求"})
+_HANDING_IN = re.compile(r"^(?:要|需|需要|得|应|去|先|再)?(?:交|缴|带|给|递|填|提供|准备)")  # "要交啥材料"
+
+
+_PROCEDURE_AT = PROCEDURE_ASKED
+_YEAR_IN_SENTENCE = re.compile(r"(?<!\d)(19\d{2}|20\d{2})年")
+
+
+def about_another_year(query: Query, candidate: Candidate) -> bool:
+    """Does the sentence give its figure for another year than the one asked ("2022年底有效发明
+    专利多少" is not answered by "截止2021年底,…4.34件")? It does when the years it or its
+    section heading names are all other years."""
+    years = section_years(candidate.hit.chunk.section) | {int(y) for y in _YEAR_IN_SENTENCE.findall(candidate.text)}
+    return bool(years) and not years & set(query.years)
 
 
 def answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocument],
@@ -309,6 +355,13 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         best = found[0]
         # The runner-up is read from the front: another sentence stating the kind asked
         # ("85%" beside "70%" for 减缴比例) comes before ones that only share words.
+        candidates = found + [c for c in candidates if c not in found]
+    elif query.years and about_another_year(query, best):
+        # "天津2022年底有效发明专利数量": the best sentences speak of 2021 only.
+        found = [c for c in candidates[:KIND_CHECK_TOP] if not about_another_year(query, c)]
+        if not found:
+            return not_found(query, result, documents)
+        best = found[0]
         candidates = found + [c for c in candidates if c not in found]
     many = intent.wants_list or intent.wants_wording
     best_ids = _sentences_to_quote(best, candidates, many, tuning)

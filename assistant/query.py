@@ -74,6 +74,14 @@ class AnswerKind:
         return bool(self.states.search(sentence))
 
 
+# A business named: "…有限公司", "…集团", a bank's branch or a known bank or insurer, or a
+# number of them listed ("中成佳益、爱思达航天两家企业"). Not "银行" alone ("邀请银行和专家").
+_BUSINESS_NAME = (r"有限公司|公司|集团|(?<!部)分行|支行|(?:中国|工商|农业|建设|交通|招商|浦发|民生|光大|兴业|中信|华夏|"
+                  r"渤海|天津|北京|上海|邮政储蓄)银行|中国人民保险|中国平安|太平洋保险|中国人寿|"
+                  r"[两三四五六七八九十\d]+家(?:企业|公司|机构|单位|银行)")
+_PROCEDURE_ASKED = re.compile(r"(?:如何|怎么|怎样|咋)(?:样)?(?:提交|办理|申请|递交|注册|登记|提出|办|填)|"
+                              r"(?:去|到|在|找)哪(?:里|儿)?(?:办|交|提交|递交|申请|登记|立案|注册)|"
+                              r"(?:哪些|什么|啥)(?:材料|手续|证明|资料)|(?:流程|手续)是")
 # The first matching kind applies. A question of a kind none of the top sentences can
 # answer ("申请注册商标要交多少钱" over documents with no trademark fees) is refused.
 ANSWER_KINDS: tuple[AnswerKind, ...] = (
@@ -87,6 +95,19 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                      r"联系方式|网址|官网地址|下载链接|邮箱|电子邮件地址|(?:具体|详细|办公|办事)地址"),
                re.compile(r"\d{3,4}[-－]?\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|\.(?:cn|com|org|net)\b|@|"
                           r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
+    # "哪家公司/哪些银行" asks for a business by name; "哪个单位/机构" for any organisation. Only a
+    # sentence naming one answers it ("银奖1项" counts the prize, it does not say who won it).
+    AnswerKind("company", re.compile(r"哪(?:几|一)?(?:家|个|些)(?:公司|企业|银行|保险公司|保险机构|厂)"),
+               re.compile(_BUSINESS_NAME)),
+    AnswerKind("organisation", re.compile(r"哪(?:几|一)?(?:家|个|些)(?:单位|机构|部门|高校|大学|学校|医院|协会|中心)|"
+                                          r"是哪(?:几|一)?家[？?。\s]*$|谁家"),
+               re.compile(_BUSINESS_NAME + r"|[两三四五六七八九十\d]+家|中心|学会|协会|商会|大学|学院|研究院|"
+                          r"研究所|[局委厅署办]|委员会|法院|检察院|政府|医院")),
+    # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
+    # saying what is submitted, where or how answers it; whose procedure it is, is checked
+    # in answer.stating (procedure_topic).
+    AnswerKind("procedure", _PROCEDURE_ASKED,
+               re.compile(r"提交|提出|递交|办理|受理|材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.
     AnswerKind("money", re.compile(r"(?<!值)多少钱|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
                                    r"费用怎么算|多少元|几元|多少块|几块钱|(?:费用|收费)标准(?:是|为)?多少|"

@@ -235,3 +235,23 @@ def test_a_document_that_applies_from_an_event_says_so_instead_of_a_date():
     assert fact is not None and "自上述通知发布之日起" in fact.text and "没有写具体日期" in fact.text
     undated = _document("plain.txt", "测试局调整部分收费标准。", title="测试局关于调整收费的公告", short_title="测试局公告第1号")
     assert find_document_fact("测试局公告第1号从什么时候开始执行", {"plain.txt": undated}) is None
+
+
+def test_which_company_wants_a_business_named_and_which_body_any_organisation():
+    assert kind_of("获奖的是哪家公司") == "company" and kind_of("和哪几家银行合作") == "company"
+    assert states("获奖的是哪家公司", "测试精工有限公司获得金奖。")
+    assert states("获奖的是哪家公司", "推动甲乙、丙丁两家企业申报示范。")
+    assert not states("获奖的是哪家公司", "全市共获奖20项,其中银奖1项。")  # a count names nobody
+    assert not states("和哪几家银行合作", "邀请银行和专家介绍金融产品。")  # banks in general
+    assert not states("获奖的是哪家公司", "按照部分行政事业性收费有关政策减缴。")  # "部分行政" is no bank branch
+    assert kind_of("方案是哪几个部门一起发的") == "organisation" and kind_of("市里委托的是哪家") == "organisation"
+    assert states("方案是哪几个部门一起发的", "与测试局、测试委共同印发方案。")
+    assert states("市里委托的是哪家", "委托市测试学会开展培育工作。")
+
+
+def test_how_to_file_or_what_to_hand_in_wants_a_procedure_but_wording_questions_do_not():
+    assert kind_of("测试登记去哪里办理") == "procedure" and kind_of("申请测试补贴要交哪些材料") == "procedure"
+    assert kind_of("测试声明应当如何提交") == "procedure"
+    assert states("申请测试补贴要交哪些材料", "申请人应当提交测试请求书及证明材料。")
+    assert not states("申请测试补贴要交哪些材料", "对测试期间的年费减免15%。")
+    assert kind_of("第三条原文是怎么写的") != "procedure" and kind_of("局里对这个咋弄") != "procedure"

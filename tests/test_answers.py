@@ -294,3 +294,27 @@ def test_the_passage_holding_the_closest_sentence_is_among_the_related(shipped_a
     answer = shipped_assistant.ask("天津是不是要出一本知识产权的志书")
     assert not answer.found and answer.mode == "related"
     assert any("启动编制天津市知识产权志" in c.quote for c in answer.related)
+
+
+@pytest.mark.slow
+def test_a_figure_for_a_year_the_documents_do_not_report_is_not_the_other_years(shipped_assistant):
+    # The summary gives the number of valid invention patents at the end of 2021 only.
+    assert not shipped_assistant.ask("天津2022年底有效发明专利有多少件").found
+    answered = shipped_assistant.ask("天津2021年底有效发明专利有多少件")
+    assert answered.found and "4.34" in answered.answer
+
+
+@pytest.mark.slow
+def test_a_procedure_is_answered_only_by_the_procedure_of_what_is_asked(shipped_assistant):
+    # The fee rules say what a fee-reduction request needs; nothing says how a pledge is registered.
+    assert not shipped_assistant.ask("专利权质押登记要到哪儿办，带哪些材料").found
+    answered = shipped_assistant.ask("事业单位申请专利费减缴要交什么材料")
+    assert answered.found and "法人证明材料" in answered.answer
+
+
+@pytest.mark.slow
+def test_which_company_is_answered_by_a_named_company_only(shipped_assistant):
+    # The summary counts the silver award but does not say who won it.
+    assert not shipped_assistant.ask("第二十二届专利奖外观设计银奖被哪家企业拿走了").found
+    answered = shipped_assistant.ask("高价值专利培育结项验收是指导哪家公司做的")
+    assert answered.found and "友发钢管" in answered.answer

@@ -178,3 +178,13 @@ def test_a_name_before_the_question_word_is_not_part_of_the_ask():
 
     assert leads_to_ask("面向", "具体是面向哪些产业", names=[])
     assert not leads_to_ask("北京", "北京哪些银行能贷款", names=["北京"])
+
+
+@pytest.mark.slow
+def test_a_reading_must_ask_what_the_follow_up_asks(shipped_assistant):
+    # Glued to "…最晚什么时候提", a follow-up asking an amount would ask "when" (the earlier
+    # question word comes first) and be answered with the deadline again; such a reading is
+    # not used. A fragment ("那公司呢") asks nothing of its own and borrows the earlier ask.
+    asked = shipped_assistant.searcher.parse("那年费逾期交的滞纳金是多少")
+    assert not shipped_assistant._asks_the_same("减缴年费的请求最晚什么时候提，那年费逾期交的滞纳金是多少", asked)
+    assert shipped_assistant._asks_the_same("减缴 年费 逾期交的滞纳金是多少", asked)
