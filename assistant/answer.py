@@ -25,7 +25,7 @@ from .document_facts import DocumentFact
 from .gate import load_gate
 from .highlight import find_highlight
 from .places import about_elsewhere
-from .query import _PROCEDURE_ASKED as PROCEDURE_ASKED, CALENDAR_KINDS, PRICE_KINDS, Query
+from .query import CALENDAR_KINDS, PRICE_KINDS, PROCEDURE_ASKED, Query
 from .search import Hit, SearchResult, section_years
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
@@ -260,7 +260,7 @@ def names_procedure_topic(result: SearchResult, candidate: Candidate, document_t
     asking ("开放许可声明如何提交": 声明; "专利权质押登记去哪办": 质押)? A sentence on how to
     request a fee reduction does not say how to file a pledge."""
     query = result.query
-    asked = _PROCEDURE_AT.search(query.normalized)
+    asked = PROCEDURE_ASKED.search(query.normalized)
     before = query.normalized[:asked.start()] if asked else query.normalized
     # Nouns and verbs: what is done may be a verb ("质押", "转让").
     nouns = [w for w, _ in query.words if len(w) >= 2 and w not in PROCEDURE_WORDS and w in before
@@ -281,8 +281,6 @@ def names_procedure_topic(result: SearchResult, candidate: Candidate, document_t
 _GENERIC_PAIRS = frozenset({"专利", "申请", "费用", "收费", "请求"})
 _HANDING_IN = re.compile(r"^(?:要|需|需要|得|应|去|先|再)?(?:交|缴|带|给|递|填|提供|准备)")  # "要交啥材料"
 
-
-_PROCEDURE_AT = PROCEDURE_ASKED
 _YEAR_IN_SENTENCE = re.compile(r"(?<!\d)(19\d{2}|20\d{2})年")
 
 

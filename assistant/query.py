@@ -79,7 +79,7 @@ class AnswerKind:
 _BUSINESS_NAME = (r"有限公司|公司|集团|(?<!部)分行|支行|(?:中国|工商|农业|建设|交通|招商|浦发|民生|光大|兴业|中信|华夏|"
                   r"渤海|天津|北京|上海|邮政储蓄)银行|中国人民保险|中国平安|太平洋保险|中国人寿|"
                   r"[两三四五六七八九十\d]+家(?:企业|公司|机构|单位|银行)")
-_PROCEDURE_ASKED = re.compile(r"(?:如何|怎么|怎样|咋)(?:样)?(?:提交|办理|申请|递交|注册|登记|提出|办|填)|"
+PROCEDURE_ASKED = re.compile(r"(?:如何|怎么|怎样|咋)(?:样)?(?:提交|办理|申请|递交|注册|登记|提出|办|填)|"
                               r"(?:去|到|在|找)哪(?:里|儿)?(?:办|交|提交|递交|申请|登记|立案|注册)|"
                               r"(?:哪些|什么|啥)(?:材料|手续|证明|资料)|(?:流程|手续)是")
 # The first matching kind applies. A question of a kind none of the top sentences can
@@ -106,7 +106,7 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
     # saying what is submitted, where or how answers it; whose procedure it is, is checked
     # in answer.stating (procedure_topic).
-    AnswerKind("procedure", _PROCEDURE_ASKED,
+    AnswerKind("procedure", PROCEDURE_ASKED,
                re.compile(r"提交|提出|递交|办理|受理|材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.
     AnswerKind("money", re.compile(r"(?<!值)多少钱|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
