@@ -25,7 +25,7 @@ from .document_facts import DocumentFact
 from .gate import load_gate
 from .highlight import find_highlight
 from .places import about_elsewhere
-from .query import CALENDAR_KINDS, PRICE_KINDS, PROCEDURE_ASKED, Query
+from .query import CALENDAR_KINDS, PRICE_KINDS, Query
 from .search import Hit, SearchResult, section_years
 from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, score_sentences, subject_coverage
 from .store import IndexedDocument
@@ -246,21 +246,26 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
                                                                    for s in c.hit.chunk.section) for fee in fees)
             and not (prices_fee and prices_another_fee(c.text, query.bigrams))
             and not (query.years and kind_name not in CALENDAR_KINDS and about_another_year(query, c))
-            and not (kind_name == "procedure" and not names_procedure_topic(result, c, _title(documents, c.hit.chunk)))
+            and not (kind_name in TOPIC_KINDS and not names_asked_topic(result, c, _title(documents, c.hit.chunk)))
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 
 
+# Kinds whose answer must be about the thing named just before the asking: a procedure
+# ("质押登记去哪办"). Measured and not kept for company and organisation ("外观设计银奖是哪个
+# 企业拿的" would no longer be answered by a bank's name): four blind answerable questions lost.
+TOPIC_KINDS = ("procedure",)
 # Words of the asking itself, not what the procedure is for.
 PROCEDURE_WORDS = frozenset("提交 提出 递交 办理 申请 注册 登记 材料 手续 证明 资料 流程 需要 准备 部门 地方 哪里 "
                             "哪儿 具体 一般 应当 请问 提供 开具 出具 填写 携带 应该 可以 能够".split())
 
 
-def names_procedure_topic(result: SearchResult, candidate: Candidate, document_title: str) -> bool:
-    """Is the sentence about the thing whose procedure is asked: the last noun before the
-    asking ("开放许可声明如何提交": 声明; "专利权质押登记去哪办": 质押)? A sentence on how to
-    request a fee reduction does not say how to file a pledge."""
+def names_asked_topic(result: SearchResult, candidate: Candidate, document_title: str) -> bool:
+    """Is the sentence about the thing asked about: the last word before the asking
+    ("开放许可声明如何提交": 声明; "专利权质押登记去哪办": 质押; "拿银奖的是哪个企业": 银奖)?
+    A sentence on how to request a fee reduction does not say how to file a pledge; one
+    naming a bank in a financing agreement does not say who won a prize."""
     query = result.query
-    asked = PROCEDURE_ASKED.search(query.normalized)
+    asked = query.intent.kind.asks.search(query.normalized)
     before = query.normalized[:asked.start()] if asked else query.normalized
     # Nouns and verbs: what is done may be a verb ("质押", "转让").
     nouns = [w for w, _ in query.words if len(w) >= 2 and w not in PROCEDURE_WORDS and w in before

@@ -255,3 +255,10 @@ def test_how_to_file_or_what_to_hand_in_wants_a_procedure_but_wording_questions_
     assert states("申请测试补贴要交哪些材料", "申请人应当提交测试请求书及证明材料。")
     assert not states("申请测试补贴要交哪些材料", "对测试期间的年费减免15%。")
     assert kind_of("第三条原文是怎么写的") != "procedure" and kind_of("局里对这个咋弄") != "procedure"
+
+
+def test_an_income_or_profit_asked_is_an_amount_of_money_not_a_share():
+    assert kind_of("个人一个月挣多少以下才能减") == "money" and kind_of("公司一年利润不到多少才行") == "money"
+    assert states("收入要低于多少", "（一）上年度月均收入低于3500元的个人；")
+    assert not states("收入要低于多少", "减缴本办法规定收费的85%。")  # a share is no income
+    assert kind_of("企业所得税税率是多少") == "rate"  # a tax rate is not an income
