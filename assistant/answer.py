@@ -252,7 +252,9 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
 
 # Kinds whose answer must be about the thing named just before the asking: a procedure
 # ("质押登记去哪办"). Measured and not kept for company and organisation ("外观设计银奖是哪个
-# 企业拿的" would no longer be answered by a bank's name): four blind answerable questions lost.
+# 企业拿的" would no longer be answered by a bank's name): four blind answerable questions lost;
+# nor for durations (the word before "多久" is often not the sentence's: own, held-out and
+# blind each lost a question, the everyday sets two to three).
 TOPIC_KINDS = ("procedure",)
 # Words of the asking itself, not what the procedure is for.
 PROCEDURE_WORDS = frozenset("提交 提出 递交 办理 申请 注册 登记 材料 手续 证明 资料 流程 需要 准备 部门 地方 哪里 "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 from .places import places_named
 from .tokenize import PolicyTokenizer, content_bigrams, normalize, quoted_in_normalized, spell_out
@@ -274,11 +275,14 @@ class Query:
         return dict(self.word_alternatives)
 
     @classmethod
-    def parse(cls, text, tokenizer: PolicyTokenizer) -> "Query":
+    def parse(cls, text, tokenizer: PolicyTokenizer, respell: Callable[[str], str] | None = None) -> "Query":
+        """`respell`: the index's correction of typing slips (spelling.HomophoneSpeller)."""
         cleaned = clean_question(text)
         # Searched with the documents' terms: "专利费" would find only the one sentence that
         # happens to say 专利费, not the rules on 专利收费 it means.
         normalized = spell_out(normalize(cleaned))
+        if respell is not None:
+            normalized = respell(normalized)
         words = tuple(tokenizer.content_words(normalized))
         phrases = tokenizer.phrase_expansions(normalized)  # everyday phrase → policy terms
         return cls(text=cleaned, normalized=normalized,

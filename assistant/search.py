@@ -21,6 +21,7 @@ from .gate import Evidence
 from .index import embedding_text
 from .passage_store import NO_CANDIDATE, LocalStore, PassageStore, RowFilter
 from .query import Query
+from .spelling import HomophoneSpeller
 from .store import LoadedIndex
 from .tokenize import StaffTerms, normalize, tokenizer_for
 from .tuning import Tuning
@@ -150,6 +151,7 @@ class Searcher:
         self.normalized_chunks = [normalize(embedding_text(index.documents[c.doc_id].meta, c))
                                   for c in index.chunks]
         self.coverage = Coverage(self.normalized_chunks, self.tokenizer.synonyms, bm25_document_counts(index.bm25))
+        self.speller = HomophoneSpeller(self.coverage, self.tokenizer)  # "专例" → 专利
         self.period_weight = tuning.period_weight
         self._rows_with_purpose = None  # passages holding a policy's purpose clause (_prefer_purpose)
         # Per passage, as arrays, so a filter or a named year costs one vector operation per
@@ -169,7 +171,7 @@ class Searcher:
 
     def parse(self, question) -> Query:
         """Read a question with this index's tokenizer."""
-        return Query.parse(question, self.tokenizer)
+        return Query.parse(question, self.tokenizer, self.speller.respell)
 
     def bm25_scores(self, query: Query, allowed: RowFilter | None = None) -> np.ndarray:
         return self.store.bm25_scores(list(query.tokens), allowed)

@@ -345,6 +345,17 @@ class PolicyTokenizer:
             words = list(self._jieba.cut_for_search(normalized))
         return [w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOPWORDS]
 
+    def cut(self, normalized: str) -> list[str]:
+        """jieba's plain segmentation (words it does not know are coined by its HMM)."""
+        with self._lock:
+            return list(self._jieba.cut(normalized))
+
+    def knows(self, word: str) -> bool:
+        """Is the word in the dictionary (jieba's and the policy terms)?"""
+        with self._lock:
+            self._jieba.check_initialized()
+            return self._jieba.FREQ.get(word, 0) > 0
+
     def expansions(self, normalized: str, everyday_only: bool = False) -> list[str]:
         """The terms a normalised question's words stand for (知产 → 知识产权, 押 → 质押)."""
         return [term for _, terms in self.phrase_expansions(normalized, everyday_only) for term in terms]
