@@ -156,6 +156,11 @@ PRICE_KINDS = ("money", "grant", "share")  # the kinds that ask what something c
 GENERIC_FEES = frozenset("费用 收费 缴费 交费 免费 官费 专利费 专利收费 专利费用 付费 花费 经费 学费 话费 消费 浪费 运费".split())
 
 
+# Numbers that count nothing: a document number ("财税〔2024〕23号", "津知发标字202125号"), a
+# year or date ("2021年4月", "2021428" where extraction dropped 年月日), a year span in a title.
+_NOT_A_COUNT = re.compile(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]\s*\d+\s*号|[\u4e00-\u9fff]字\s*\d+\s*号|"
+                         r"(?<!\d)(?:19|20)\d{2}年(?:\d{1,2}月)?(?:\d{1,2}日)?|(?<!\d)20\d{5,6}(?!\d)|"
+                         r"[(（]\s*(?:19|20)\d{2}\s*[-—－–]?\s*(?:19|20)\d{2}年?\s*[)）]")
 _ARTICLE_LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零\d]+(?:[章节条款]|部分)\s*")
 
 
@@ -319,6 +324,9 @@ class Query:
         if self.years and kind.name not in CALENDAR_KINDS:
             sentence = _named_year_pattern(self.years).sub(" ", sentence)
         # "第七条　个人请求…" states no count: 七条 is the article's label.
+        if kind.name == "count":
+            # "那后来一共建了多少个" is not answered by "(津知发标字202125号)" or a year.
+            sentence = _NOT_A_COUNT.sub(" ", sentence)
         return kind.stated_in(_ARTICLE_LABEL.sub("", sentence))
 
     @property
