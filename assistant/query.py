@@ -106,7 +106,7 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                           r"研究所|[局委厅署办]|委员会|法院|检察院|政府|医院")),
     # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
     # saying what is submitted, where or how answers it; whose procedure it is, is checked
-    # in answer.stating (procedure_topic).
+    # in answer.stating (names_asked_topic).
     AnswerKind("procedure", PROCEDURE_ASKED,
                re.compile(r"提交|提出|递交|办理|受理|材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.
@@ -323,10 +323,10 @@ class Query:
             return False
         if self.years and kind.name not in CALENDAR_KINDS:
             sentence = _named_year_pattern(self.years).sub(" ", sentence)
-        # "第七条　个人请求…" states no count: 七条 is the article's label.
         if kind.name == "count":
             # "那后来一共建了多少个" is not answered by "(津知发标字202125号)" or a year.
             sentence = _NOT_A_COUNT.sub(" ", sentence)
+        # "第七条　个人请求…" states no count: 七条 is the article's label.
         return kind.stated_in(_ARTICLE_LABEL.sub("", sentence))
 
     @property

@@ -21,7 +21,7 @@ from .encoders import load_encoder
 from .errors import IndexCorruptError
 from .index import BuildReport, ProgressFn, build_index
 from .passage_store import open_store
-from .query import clean_question, has_meaningful_text
+from .query import answer_kind, clean_question, has_meaningful_text
 from .scope import Filters, allowed_documents, repealed_ids
 from .search import Searcher
 from .store import load_index, read_manifest, recorded_docs_dir
@@ -250,7 +250,7 @@ class Assistant:
         (什么时候 comes first) and be answered with the earlier answer. Measured on the
         conversation sets: out-of-scope follow-ups +3 (blind4, blind5, dev7), dependent +1
         (blind5, dev7), −1 (blind3)."""
-        kind, own = self.searcher.parse(reading).intent.kind, parsed.intent.kind
+        kind, own = answer_kind(clean_question(reading)), parsed.intent.kind  # what Intent.read finds
         return (kind.name if kind else None) == (own.name if own else None)
 
     def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "",
