@@ -96,6 +96,11 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                      r"联系方式|网址|官网地址|下载链接|邮箱|电子邮件地址|(?:具体|详细|办公|办事)地址"),
                re.compile(r"\d{3,4}[-－]?\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|\.(?:cn|com|org|net)\b|@|"
                           r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
+    # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
+    # saying what is submitted, where or how answers it; whose procedure it is, is checked
+    # in answer.stating (names_asked_topic).
+    AnswerKind("procedure", PROCEDURE_ASKED,
+               re.compile(r"提交|提出|递交|办理|受理|材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
     # "哪家公司/哪些银行" asks for a business by name; "哪个单位/机构" for any organisation. Only a
     # sentence naming one answers it ("银奖1项" counts the prize, it does not say who won it).
     AnswerKind("company", re.compile(r"哪(?:几|一)?(?:家|个|些)(?:公司|企业|银行|保险公司|保险机构|厂)"),
@@ -104,11 +109,6 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                           r"是哪(?:几|一)?家[？?。\s]*$|谁家"),
                re.compile(_BUSINESS_NAME + r"|[两三四五六七八九十\d]+家|中心|学会|协会|商会|大学|学院|研究院|"
                           r"研究所|[局委厅署办]|委员会|法院|检察院|政府|医院")),
-    # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
-    # saying what is submitted, where or how answers it; whose procedure it is, is checked
-    # in answer.stating (names_asked_topic).
-    AnswerKind("procedure", PROCEDURE_ASKED,
-               re.compile(r"提交|提出|递交|办理|受理|材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.
     AnswerKind("money", re.compile(r"(?<!值)多少钱|(?:挣|赚|收入|工资|薪水|月薪|年薪|利润|所得额)(?!率)[^，。？?、率]{0,5}多少|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
                                    r"费用怎么算|多少元|几元|多少块|几块钱|(?:费用|收费)标准(?:是|为)?多少|"

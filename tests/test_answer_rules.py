@@ -269,3 +269,8 @@ def test_a_document_number_or_a_year_is_not_a_count():
     assert not query.states_asked_kind("按照《关于建设测试站的通知》(津测发字202125号)要求,在各区设立测试站。")
     assert not query.states_asked_kind("依据财测〔2024〕23号文件,于2021年4月起设立测试站。")
     assert query.states_asked_kind("2021年共建成测试站12个。")  # the count beside the year still counts
+
+
+def test_a_question_asking_what_to_hand_in_and_where_asks_a_procedure():
+    # The procedure is what must be answered; the body it is handed to comes with it.
+    assert kind_of("测试标志要准备哪些材料、找哪个部门递交") == "procedure"
