@@ -239,6 +239,7 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
     fees = query.named_fees if kind_name in PRICE_KINDS else ()
     # A price asked ("多少钱", or "X费是多少"): the sentence must not price some other fee.
     prices_fee = kind_name == "money" or (kind_name == "count" and bool(_FEE_IS_HOW_MUCH.search(query.normalized)))
+    topic = asked_topic(query) if kind_name in TOPIC_KINDS else None
     seen: set[str] = set()  # a title line repeated in two passages counts once
     distinct = [c for c in ranked if not (c.text in seen or seen.add(c.text))][:KIND_CHECK_TOP]
     return [c for c in distinct if query.states_asked_kind(c.text)
@@ -246,7 +247,7 @@ def stating(result: SearchResult, ranked: list[Candidate], documents: dict[str, 
                                                                    for s in c.hit.chunk.section) for fee in fees)
             and not (prices_fee and prices_another_fee(c.text, query.bigrams))
             and not (query.years and kind_name not in CALENDAR_KINDS and about_another_year(query, c))
-            and not (kind_name in TOPIC_KINDS and not names_asked_topic(result, c, _title(documents, c.hit.chunk)))
+            and not (topic and not names_topic(result, topic, c, _title(documents, c.hit.chunk)))
             and subject_coverage(result, c, _title(documents, c.hit.chunk)) >= min_subject]
 
 
@@ -261,20 +262,21 @@ PROCEDURE_WORDS = frozenset("提交 提出 递交 办理 申请 注册 登记 �
                             "哪儿 具体 一般 应当 请问 提供 开具 出具 填写 携带 应该 可以 能够".split())
 
 
-def names_asked_topic(result: SearchResult, candidate: Candidate, document_title: str) -> bool:
-    """Is the sentence about the thing asked about: the last word before the asking
-    ("开放许可声明如何提交": 声明; "专利权质押登记去哪办": 质押; "拿银奖的是哪个企业": 银奖)?
-    A sentence on how to request a fee reduction does not say how to file a pledge; one
-    naming a bank in a financing agreement does not say who won a prize."""
-    query = result.query
+def asked_topic(query: Query) -> str | None:
+    """The thing a question asks about: the last word before the asking ("开放许可声明如何
+    提交": 声明; "专利权质押登记去哪办": 质押), or None when nothing stands before it."""
     asked = query.intent.kind.asks.search(query.normalized)
     before = query.normalized[:asked.start()] if asked else query.normalized
     # Nouns and verbs: what is done may be a verb ("质押", "转让").
     nouns = [w for w, _ in query.words if len(w) >= 2 and w not in PROCEDURE_WORDS and w in before
              and not _HANDING_IN.match(w)]
-    if not nouns:
-        return True
-    topic = max(nouns, key=before.rfind)
+    return max(nouns, key=before.rfind) if nouns else None
+
+
+def names_topic(result: SearchResult, topic: str, candidate: Candidate, document_title: str) -> bool:
+    """Is the sentence (with its title and section) about `topic`? A sentence on how to
+    request a fee reduction does not say how to file a pledge."""
+    query = result.query
     chunk = candidate.hit.chunk
     context = normalize(" ".join((document_title, *chunk.section, candidate.text)))
     if any(alt in context for alt in result.coverage.alternatives(topic, query.alternatives)):

@@ -98,7 +98,7 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                           r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
     # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
     # saying what is submitted, where or how answers it; whose procedure it is, is checked
-    # in answer.stating (names_asked_topic).
+    # in answer.stating (asked_topic, names_topic).
     AnswerKind("procedure", PROCEDURE_ASKED,
                re.compile(r"提交|提出|递交|办理|受理|材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
     # "哪家公司/哪些银行" asks for a business by name; "哪个单位/机构" for any organisation. Only a
