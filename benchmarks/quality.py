@@ -7,14 +7,15 @@ The sets:
            round of tuning; its failures were read before the second round, so it is no longer blind
   blind    benchmarks/questions_blind.jsonl: 42 more (30 in, 12 out), written before the second
            round of tuning and never read for it
-  colloquial, everyday, everyday2 … everyday7  everyday wording: ../shared/data/policy_colloquial
+  colloquial, everyday, everyday2 … everyday8  everyday wording: ../shared/data/policy_colloquial
            (131, not ours), benchmarks/questions_everyday.jsonl (109, blind: only its tables are read),
            benchmarks/questions_everyday2.jsonl (100, written in the seventh session; a development set),
            benchmarks/questions_everyday3.jsonl (90 with 15 FAQ-worded, eighth session; blind),
            benchmarks/questions_everyday4.jsonl (90 with 20 FAQ-worded, ninth session; blind) and
            benchmarks/questions_everyday5.jsonl (90 with 20 FAQ-worded, tenth session; blind),
            benchmarks/questions_everyday6.jsonl (90, written late in the tenth session; a development set) and
-           benchmarks/questions_everyday7.jsonl (90 with 20 FAQ-worded, eleventh session; blind)
+           benchmarks/questions_everyday7.jsonl (90 with 20 FAQ-worded, eleventh session; blind) and
+           benchmarks/questions_everyday8.jsonl (90 with 25 FAQ-worded, twelfth session; blind)
   cmrc     CMRC 2018 dev (../shared/data/cmrc2018): its 848 paragraphs indexed as documents
 
     python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
@@ -70,6 +71,7 @@ EVERYDAY4 = BENCH / "questions_everyday4.jsonl"
 EVERYDAY5 = BENCH / "questions_everyday5.jsonl"
 EVERYDAY6 = BENCH / "questions_everyday6.jsonl"  # a development set: its failures are read
 EVERYDAY7 = BENCH / "questions_everyday7.jsonl"
+EVERYDAY8 = BENCH / "questions_everyday8.jsonl"
 # ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
 SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))
 CMRC_DEV = SHARED / "data" / "cmrc2018" / "cmrc2018_dev.json"
@@ -394,7 +396,7 @@ def main(argv=None) -> int:
     return 0
 
 
-BLIND_SETS = ("blind", "everyday", "everyday3", "everyday4", "everyday5", "everyday7")  # their failures are neither printed nor recorded
+BLIND_SETS = ("blind", "everyday", "everyday3", "everyday4", "everyday5", "everyday7", "everyday8")  # their failures are neither printed nor recorded
 
 
 def without_blind_failures(results: dict) -> dict:
@@ -410,7 +412,7 @@ def policy_question_sets() -> dict[str, list[Question]]:
             "everyday": load_everyday_questions(EVERYDAY), "everyday2": load_everyday_questions(EVERYDAY2),
             "everyday3": load_everyday_questions(EVERYDAY3), "everyday4": load_everyday_questions(EVERYDAY4),
             "everyday5": load_everyday_questions(EVERYDAY5), "everyday6": load_everyday_questions(EVERYDAY6),
-            "everyday7": load_everyday_questions(EVERYDAY7)}
+            "everyday7": load_everyday_questions(EVERYDAY7), "everyday8": load_everyday_questions(EVERYDAY8)}
     if COLLOQUIAL.exists():
         sets["colloquial"] = load_everyday_questions(COLLOQUIAL)
     return sets
@@ -498,7 +500,11 @@ def render(results: dict, args) -> str:
                      ("everyday7", "Seventh everyday-wording set `benchmarks/questions_everyday7.jsonl` (90: 60 answerable, "
                                    "30 out of scope; colloquial, keyword, long, paraphrase and 20 government-FAQ "
                                    "questions; written by a helper at the start of the eleventh session from the documents "
-                                   "alone; blind: only its tables are printed, see questions_everyday7.md)")]
+                                   "alone; blind: only its tables are printed, see questions_everyday7.md)"),
+                     ("everyday8", "Eighth everyday-wording set `benchmarks/questions_everyday8.jsonl` (90: 60 answerable, "
+                                   "30 out of scope; colloquial, keyword and 25 government-FAQ questions stored as "
+                                   "paraphrase; written by a helper at the start of the twelfth session from the documents "
+                                   "alone; blind: only its tables are printed, see questions_everyday8.md)")]
     for name, title in everyday_sets:
         if results.get(name):
             parts += ["", f"## {title}", "", table(results[name]), "", everyday_extras(results[name][0]),
