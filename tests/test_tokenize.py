@@ -127,3 +127,20 @@ def test_short_forms_are_spelt_out_with_the_documents_terms():
     documents = "".join(normalize(p.read_text(encoding="utf-8"))
                         for p in (Path(__file__).resolve().parent.parent / "documents").glob("*.txt"))
     assert all(full in documents for _, full in load_short_forms())
+
+
+def test_general_everyday_vocabulary_reaches_the_documents_terms():
+    """The general lexicon (how people say what the documents name) is read: a stamp, a
+    turnover, being out of work, a rejection."""
+    tokenizer = PolicyTokenizer(collect_user_terms([]))
+    terms = set(tokenizer.expansions(normalize("表上忘了盖公章被拒了，我现在失业，公司营业额不到30万")))
+    assert {"盖章", "不予批准", "无固定工作", "应纳税所得额"} <= terms
+
+
+def test_words_whose_meaning_depends_on_the_context_are_not_in_the_everyday_lexicon():
+    """去年 is 上年度 to a fee-reduction form but 2021 to a work summary; 优惠政策 of another
+    place is not a fee reduction; a prize's money is not the number of awards."""
+    from assistant.tokenize import EVERYDAY_FILE, load_synonyms
+
+    table = load_synonyms((EVERYDAY_FILE,))
+    assert not {"去年", "上一年", "前年", "今年", "明年", "优惠", "奖金"} & set(table)
