@@ -346,6 +346,7 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
         if not candidates:
             return not_found(query, result, documents)  # "专利代理费可以减缴吗": no document names that fee
         best = candidates[0]
+    found = None  # the sentences that may answer, when a check narrows them
     if intent.kind:
         # The answer must state the kind of fact asked for (an amount in 元 for 多少钱);
         # otherwise the documents only talk around the question.
@@ -357,18 +358,15 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
             naming = [c for c in score_sentences(query, result.hits[:FEE_KIND_POOL])
                       if _names_all_fees(result, c.text)]
             found = stating(result, naming, documents, tuning.min_subject)
+    elif query.years and about_another_year(query, best):
+        # "天津2022年底有效发明专利数量": the best sentences speak of 2021 only.
+        found = [c for c in candidates[:KIND_CHECK_TOP] if not about_another_year(query, c)]
+    if found is not None:
         if not found:
             return not_found(query, result, documents)  # the passages are close, the fact is not stated
         best = found[0]
         # The runner-up is read from the front: another sentence stating the kind asked
         # ("85%" beside "70%" for 减缴比例) comes before ones that only share words.
-        candidates = found + [c for c in candidates if c not in found]
-    elif query.years and about_another_year(query, best):
-        # "天津2022年底有效发明专利数量": the best sentences speak of 2021 only.
-        found = [c for c in candidates[:KIND_CHECK_TOP] if not about_another_year(query, c)]
-        if not found:
-            return not_found(query, result, documents)
-        best = found[0]
         candidates = found + [c for c in candidates if c not in found]
     many = intent.wants_list or intent.wants_wording
     best_ids = _sentences_to_quote(best, candidates, many, tuning)
