@@ -7,7 +7,7 @@ The sets:
            round of tuning; its failures were read before the second round, so it is no longer blind
   blind    benchmarks/questions_blind.jsonl: 42 more (30 in, 12 out), written before the second
            round of tuning and never read for it
-  colloquial, everyday, everyday2 … everyday8  everyday wording: ../shared/data/policy_colloquial
+  colloquial, everyday, everyday2 … everyday9  everyday wording: ../shared/data/policy_colloquial
            (131, not ours), benchmarks/questions_everyday.jsonl (109, blind: only its tables are read),
            benchmarks/questions_everyday2.jsonl (100, written in the seventh session; a development set),
            benchmarks/questions_everyday3.jsonl (90 with 15 FAQ-worded, eighth session; blind),
@@ -15,7 +15,8 @@ The sets:
            benchmarks/questions_everyday5.jsonl (90 with 20 FAQ-worded, tenth session; blind),
            benchmarks/questions_everyday6.jsonl (90, written late in the tenth session; a development set) and
            benchmarks/questions_everyday7.jsonl (90 with 20 FAQ-worded, eleventh session; blind) and
-           benchmarks/questions_everyday8.jsonl (90 with 25 FAQ-worded, twelfth session; blind)
+           benchmarks/questions_everyday8.jsonl (90 with 25 FAQ-worded, twelfth session; blind) and
+           benchmarks/questions_everyday9.jsonl (90 with 30 FAQ-worded, end of the twelfth session; blind)
   cmrc     CMRC 2018 dev (../shared/data/cmrc2018): its 848 paragraphs indexed as documents
 
     python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
@@ -63,15 +64,44 @@ QUESTIONS = BENCH / "questions.jsonl"
 HELDOUT = BENCH / "questions_heldout.jsonl"
 BLIND = BENCH / "questions_blind.jsonl"
 EVERYDAY = BENCH / "questions_everyday.jsonl"  # our own everyday-wording set, written blind
-# A second one, five styles (FAQ wording among them), written by a helper at the start of the
-# seventh session from the documents alone; its failures are read, so it is a development set.
-EVERYDAY2 = BENCH / "questions_everyday2.jsonl"
-EVERYDAY3 = BENCH / "questions_everyday3.jsonl"
-EVERYDAY4 = BENCH / "questions_everyday4.jsonl"
-EVERYDAY5 = BENCH / "questions_everyday5.jsonl"
-EVERYDAY6 = BENCH / "questions_everyday6.jsonl"  # a development set: its failures are read
-EVERYDAY7 = BENCH / "questions_everyday7.jsonl"
-EVERYDAY8 = BENCH / "questions_everyday8.jsonl"
+# Our everyday-wording sets after the first, each written by a helper from the documents alone, in
+# one table: (name, file, blind, heading in RESULTS.md). A blind set's failures are never printed
+# or recorded; the others were read while tuning, so they are development sets.
+_ELSEWHERE = "30 out of scope; colloquial, keyword, long, paraphrase and {faq} government-FAQ questions; written by " \
+             "a helper at the start of the {session} session from the documents alone; blind: only its tables are " \
+             "printed, see {stem}.md)"
+EVERYDAY_SETS = [
+    ("everyday2", BENCH / "questions_everyday2.jsonl", False,
+     "Second everyday-wording set `benchmarks/questions_everyday2.jsonl` (100: 72 answerable, 28 out of scope; "
+     "colloquial, keyword, long, paraphrase and FAQ wording; written by a helper at the start of the seventh session "
+     "from the documents alone; its failures were read in that session, so it is a development set, see "
+     "questions_everyday2.md)"),
+    ("everyday3", BENCH / "questions_everyday3.jsonl", True,
+     "Third everyday-wording set `benchmarks/questions_everyday3.jsonl` (90: 60 answerable, "
+     + _ELSEWHERE.format(faq=15, session="eighth", stem="questions_everyday3")),
+    ("everyday4", BENCH / "questions_everyday4.jsonl", True,
+     "Fourth everyday-wording set `benchmarks/questions_everyday4.jsonl` (90: 60 answerable, "
+     + _ELSEWHERE.format(faq=20, session="ninth", stem="questions_everyday4")),
+    ("everyday5", BENCH / "questions_everyday5.jsonl", True,
+     "Fifth everyday-wording set `benchmarks/questions_everyday5.jsonl` (90: 60 answerable, "
+     + _ELSEWHERE.format(faq=20, session="tenth", stem="questions_everyday5")),
+    ("everyday6", BENCH / "questions_everyday6.jsonl", False,
+     "Sixth everyday-wording set `benchmarks/questions_everyday6.jsonl` (90: 60 answerable, 30 out of scope; written "
+     "by a helper late in the tenth session from the documents alone; its failures are read, so it is a development "
+     "set, see questions_everyday6.md)"),
+    ("everyday7", BENCH / "questions_everyday7.jsonl", True,
+     "Seventh everyday-wording set `benchmarks/questions_everyday7.jsonl` (90: 60 answerable, "
+     + _ELSEWHERE.format(faq=20, session="eleventh", stem="questions_everyday7")),
+    ("everyday8", BENCH / "questions_everyday8.jsonl", True,
+     "Eighth everyday-wording set `benchmarks/questions_everyday8.jsonl` (90: 60 answerable, 30 out of scope; "
+     "colloquial, keyword and 25 government-FAQ questions stored as paraphrase; written by a helper at the start of "
+     "the twelfth session from the documents alone; blind: only its tables are printed, see questions_everyday8.md)"),
+    ("everyday9", BENCH / "questions_everyday9.jsonl", True,
+     "Ninth everyday-wording set `benchmarks/questions_everyday9.jsonl` (90: 60 answerable, 30 out of scope; "
+     "30 government-FAQ, 30 hotline and 30 search-box or chat questions; written by a helper at the end of the "
+     "twelfth session from the documents alone, before any change of the thirteenth; blind: only its tables are "
+     "printed, see questions_everyday9.md)"),
+]
 # ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
 SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))
 CMRC_DEV = SHARED / "data" / "cmrc2018" / "cmrc2018_dev.json"
@@ -396,7 +426,7 @@ def main(argv=None) -> int:
     return 0
 
 
-BLIND_SETS = ("blind", "everyday", "everyday3", "everyday4", "everyday5", "everyday7", "everyday8")  # their failures are neither printed nor recorded
+BLIND_SETS = ("blind", "everyday") + tuple(name for name, _, blind, _ in EVERYDAY_SETS if blind)  # failures neither printed nor recorded
 
 
 def without_blind_failures(results: dict) -> dict:
@@ -409,10 +439,8 @@ def policy_question_sets() -> dict[str, list[Question]]:
     """Every question set over the shipped documents, by name (the colloquial set only when
     ../shared is beside the checkout)."""
     sets = {"own": load_own_questions(), "heldout": load_own_questions(HELDOUT), "blind": load_own_questions(BLIND),
-            "everyday": load_everyday_questions(EVERYDAY), "everyday2": load_everyday_questions(EVERYDAY2),
-            "everyday3": load_everyday_questions(EVERYDAY3), "everyday4": load_everyday_questions(EVERYDAY4),
-            "everyday5": load_everyday_questions(EVERYDAY5), "everyday6": load_everyday_questions(EVERYDAY6),
-            "everyday7": load_everyday_questions(EVERYDAY7), "everyday8": load_everyday_questions(EVERYDAY8)}
+            "everyday": load_everyday_questions(EVERYDAY)}
+    sets.update((name, load_everyday_questions(path)) for name, path, _, _ in EVERYDAY_SETS)
     if COLLOQUIAL.exists():
         sets["colloquial"] = load_everyday_questions(COLLOQUIAL)
     return sets
@@ -476,35 +504,8 @@ def render(results: dict, args) -> str:
                                     "36 out of scope; not written by us)"),
                      ("everyday", "Our everyday-wording set `benchmarks/questions_everyday.jsonl` (109: 79 answerable, "
                                   "30 out of scope; written blind before the everyday-wording work, "
-                                  "see questions_everyday.md)"),
-                     ("everyday2", "Second everyday-wording set `benchmarks/questions_everyday2.jsonl` (100: 72 "
-                                   "answerable, 28 out of scope; colloquial, keyword, long, paraphrase and FAQ wording; "
-                                   "written by a helper at the start of the seventh session from the documents alone; "
-                                   "its failures were read in that session, so it is a development set, see "
-                                   "questions_everyday2.md)"),
-                     ("everyday3", "Third everyday-wording set `benchmarks/questions_everyday3.jsonl` (90: 60 answerable, "
-                                   "30 out of scope; colloquial, keyword, long, paraphrase and 15 government-FAQ "
-                                   "questions; written by a helper at the start of the eighth session from the documents "
-                                   "alone; blind: only its tables are printed, see questions_everyday3.md)"),
-                     ("everyday4", "Fourth everyday-wording set `benchmarks/questions_everyday4.jsonl` (90: 60 answerable, "
-                                   "30 out of scope; colloquial, keyword, long, paraphrase and 20 government-FAQ "
-                                   "questions; written by a helper at the start of the ninth session from the documents "
-                                   "alone; blind: only its tables are printed, see questions_everyday4.md)"),
-                     ("everyday5", "Fifth everyday-wording set `benchmarks/questions_everyday5.jsonl` (90: 60 answerable, "
-                                   "30 out of scope; colloquial, keyword, long, paraphrase and 20 government-FAQ "
-                                   "questions; written by a helper at the start of the tenth session from the documents "
-                                   "alone; blind: only its tables are printed, see questions_everyday5.md)"),
-                     ("everyday6", "Sixth everyday-wording set `benchmarks/questions_everyday6.jsonl` (90: 60 answerable, "
-                                   "30 out of scope; written by a helper late in the tenth session from the documents "
-                                   "alone; its failures are read, so it is a development set, see questions_everyday6.md)"),
-                     ("everyday7", "Seventh everyday-wording set `benchmarks/questions_everyday7.jsonl` (90: 60 answerable, "
-                                   "30 out of scope; colloquial, keyword, long, paraphrase and 20 government-FAQ "
-                                   "questions; written by a helper at the start of the eleventh session from the documents "
-                                   "alone; blind: only its tables are printed, see questions_everyday7.md)"),
-                     ("everyday8", "Eighth everyday-wording set `benchmarks/questions_everyday8.jsonl` (90: 60 answerable, "
-                                   "30 out of scope; colloquial, keyword and 25 government-FAQ questions stored as "
-                                   "paraphrase; written by a helper at the start of the twelfth session from the documents "
-                                   "alone; blind: only its tables are printed, see questions_everyday8.md)")]
+                                  "see questions_everyday.md)")]
+    everyday_sets += [(name, title) for name, _, _, title in EVERYDAY_SETS]
     for name, title in everyday_sets:
         if results.get(name):
             parts += ["", f"## {title}", "", table(results[name]), "", everyday_extras(results[name][0]),
