@@ -96,6 +96,16 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                      r"联系方式|网址|官网地址|下载链接|邮箱|电子邮件地址|(?:具体|详细|办公|办事)地址"),
                re.compile(r"\d{3,4}[-－]?\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|\.(?:cn|com|org|net)\b|@|"
                           r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
+    # Where to download a form: only a web address answers it, not the
+    # form's name nor a street address.
+    AnswerKind("website", re.compile(r"(?:在|从|到|去|上)?哪(?:里|儿|个网站)?(?:能|可以|去)?下载|下载(?:地址|网址|入口)"),
+               re.compile(r"https?://|www\.|\.(?:cn|com|org|net|gov)\b")),
+    # Opening hours ("窗口几点上班", "办公时间"): only a clock time or weekdays answer it, not a
+    # number of working days ("5个工作日") nor a date.
+    AnswerKind("hours", re.compile(r"(?<![哪这那好前])几点(?=钟|上班|下班|开门|关门|开始|结束|到|前|以前|之前|办公|营业|开放|"
+                                   r"[？?，,。！!\s]|$|啊|呀|呢|啦)|(?:上班|下班|办公|营业|开放|服务)时间|开门|关门|"
+                                   r"几时(?:上班|下班|开)"),
+               re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[点时]|上午|下午|早上|晚上|周[一二三四五六日]|星期[一二三四五六日天]")),
     # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
     # saying what is submitted, where or how answers it; whose procedure it is, is checked
     # in answer.stating (asked_topic, names_topic).

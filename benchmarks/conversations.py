@@ -60,6 +60,9 @@ DEV7 = BENCH / "conversations_dev7.jsonl"
 # Written by a helper late in the eighth session from the documents alone (40, no new topics);
 # its failures were read while fixing follow-ups, so it is a development set.
 DEV5 = BENCH / "conversations_dev5.jsonl"
+# Written by a helper at the start of the thirteenth session from the documents alone (73, with 16
+# narrowing and 12 sibling follow-ups, the types the blind sets lost most on); a development set.
+DEV10 = BENCH / "conversations_dev10.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -85,6 +88,8 @@ SETS = {
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
                                        "its failures read in the eleventh session while fixing follow-ups"),
+    "conversations_dev10.jsonl": (DEV10, "a development set: written at the start of the thirteenth session from the "
+                                         "documents alone, its failures read in that session while fixing follow-ups"),
 }
 BLIND_SETS = {"conversations_blind2.jsonl", "conversations_blind3.jsonl", "conversations_blind4.jsonl",
               "conversations_blind5.jsonl", "conversations_blind6.jsonl", "conversations_blind7.jsonl",

@@ -63,6 +63,17 @@ def test_a_phone_number_web_address_or_street_address_wants_one():
     assert kind_of("生命热线为哪些人服务") is None  # naming a hotline does not ask for its number
 
 
+def test_where_to_download_wants_a_web_address_and_opening_hours_a_clock_time():
+    assert kind_of("减缴请求书在哪下载啊") == "website" and kind_of("表格从哪儿能下载") == "website"
+    assert states("请求书在哪下载", "请求书可从 https://www.example.cn 下载")
+    assert not states("请求书在哪下载", "应当提交收费减缴请求书及相关证明材料")  # the form's name is no address
+    assert not states("请求书在哪下载", "由户籍所在地县级民政部门出具证明")  # nor a county
+    assert kind_of("窗口几点上班") == "hours" and kind_of("办公时间是啥时候") == "hours"
+    assert states("窗口几点上班", "工作日上午9:00至下午5:00对外办公") and states("几点开门", "每周一至周五开放")
+    assert kind_of("纲要主要有哪几点要求") != "hours"  # 哪几点: which points
+    assert not states("窗口几点上班", "纸件专利申请受理由3个工作日压缩到1个工作日")  # days to wait, not hours
+
+
 def test_which_is_the_most_wants_a_superlative_not_a_total():
     assert kind_of("哪个区的有效发明专利最多") == "most"
     assert kind_of("减缴最多能减多少") == "share"  # 最多 here bounds a share

@@ -259,6 +259,15 @@ def test_near_misses_on_a_year_or_a_fee_the_documents_do_not_give_are_refused(sh
     assert not shipped_assistant.ask(question).found
 
 
+@pytest.mark.parametrize("question", ["专利收费减缴请求书在哪里下载？", "国知局天津业务受理窗口几点上班？"])
+def test_where_to_download_and_opening_hours_are_not_answered_by_the_form_or_a_processing_time(shipped_assistant,
+                                                                                              question):
+    """No document gives a web address or opening hours: the form's name or "1个工作日" does
+    not answer them; the closest passages are offered instead."""
+    answer = shipped_assistant.ask(question)
+    assert not answer.found and answer.mode == "related" and answer.related
+
+
 def test_a_who_question_about_something_else_is_not_answered_by_the_fee_conditions(shipped_assistant):
     """"哪些人" asks for the conditions list only when the list's introduction shares another
     word of the question (a single character such as 人 does not count)."""
