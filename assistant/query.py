@@ -122,7 +122,11 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.
     AnswerKind("money", re.compile(r"(?<!值)多少钱|(?:挣|赚|收入|工资|薪水|月薪|年薪|利润|所得额)(?!率)[^，。？?、率]{0,5}多少|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是|多少费|花多少|要花|收费多少|怎么收费|"
                                    r"费用怎么算|多少元|几元|多少块|几块钱|(?:费用|收费)标准(?:是|为)?多少|"
-                                   r"(?:保费|价格|价钱|费用?)(?:大概|大约|一般|大致|通常)(?:是|为|要|得)?多少|(?:保费|价格|价钱)(?:是|为|要)?多少"),
+                                   r"(?:保费|价格|价钱|费用?)(?:大概|大约|一般|大致|通常)(?:是|为|要|得)?多少|(?:保费|价格|价钱)(?:是|为|要)?多少|"
+                                   # a fine, a loan or a credit line is an amount too, not any count
+                                   r"罚款?(?:了|金额)?(?:是|有|要)?多少|(?:能|可以)?(?:贷|借)(?:到)?多少|(?:贷款|授信)?额度(?:是|有|能)?(?:多少|多大)|"
+                                   # "收不收费": free or a price
+                                   r"收不收费|收费吗|免费吗|是免费的|要不要(?:交)?钱|要钱吗|花钱吗"),
                re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
     # A grant, subsidy or premium asked in everyday words ("能拿到多少资助资金", "补贴多少保费")
     # is an amount or a share; a bare count ("24项产品") does not answer it.
