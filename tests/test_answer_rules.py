@@ -67,6 +67,12 @@ def test_a_phone_number_web_address_or_street_address_wants_one():
     assert kind_of("生命热线为哪些人服务") is None  # naming a hotline does not ask for its number
 
 
+def test_how_to_sign_up_is_a_procedure():
+    assert kind_of("知识产权大赛咋报名") == "procedure" and kind_of("补贴怎么领取") == "procedure"
+    assert states("咋报名", "参赛者通过大赛网上系统提交报名材料")
+    assert not states("咋报名", "成功举办第三届知识产权创新创业大赛")  # that it was held says not how
+
+
 def test_where_to_download_wants_a_web_address_and_opening_hours_a_clock_time():
     assert kind_of("减缴请求书在哪下载啊") == "website" and kind_of("表格从哪儿能下载") == "website"
     assert states("请求书在哪下载", "请求书可从 https://www.example.cn 下载")
