@@ -251,6 +251,12 @@ class Assistant:
         conversation sets: out-of-scope follow-ups +3 (blind4, blind5, dev7), dependent +1
         (blind5, dev7), −1 (blind3)."""
         kind, own = answer_kind(clean_question(reading)), parsed.intent.kind  # what Intent.read finds
+        if parsed.intent.document_fact is not None:
+            # "那哪天开始执行" after "…是哪天印发的": both ask a day, but the glued question asks
+            # the issue date first; the follow-up asks when it takes effect.
+            asked = self.searcher.parse(reading).intent.document_fact
+            if asked != parsed.intent.document_fact:
+                return False
         return (kind.name if kind else None) == (own.name if own else None)
 
     def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "",

@@ -188,3 +188,10 @@ def test_a_reading_must_ask_what_the_follow_up_asks(shipped_assistant):
     asked = shipped_assistant.searcher.parse("那年费逾期交的滞纳金是多少")
     assert not shipped_assistant._asks_the_same("减缴年费的请求最晚什么时候提，那年费逾期交的滞纳金是多少", asked)
     assert shipped_assistant._asks_the_same("减缴 年费 逾期交的滞纳金是多少", asked)
+
+
+def test_a_reading_must_ask_the_document_fact_the_follow_up_asks(shipped_assistant):
+    """"那哪天开始执行" after "…是哪天印发的": both ask a day; glued together the question asks the
+    issue date first, so that reading does not count."""
+    answer = shipped_assistant.ask("那哪天开始执行", history=turn("专利费减缴办法是哪天印发的"))
+    assert answer.found and "2016年9月1日" in answer.answer and "2016年7月27日" not in answer.answer
