@@ -35,6 +35,11 @@ class HomophoneSpeller:
                 normalized = normalized.replace(word, better)
         return normalized
 
+    def warm_up(self) -> None:
+        """Load pypinyin and the documents' sound table now (about 0.4 s), not on the first
+        question with a slip."""
+        self._sounds()
+
     def _coined_words(self, normalized: str) -> list[str]:
         return [w for w in self.tokenizer.cut(normalized) if _HAN.match(w) and not self.tokenizer.knows(w)
                 and not self.coverage.document_frequency(w)]

@@ -160,8 +160,8 @@ class AppState:
             self.progress = (0, 0, "检查索引")
             assistant = Assistant.open(self.settings, progress=self._on_progress)
             # Ready means the first question is as fast as any: without this it would build
-            # jieba's part-of-speech tagger (about half a second).
-            assistant.searcher.tokenizer.warm_up()
+            # jieba's part-of-speech tagger and the speller's pinyin table (about a second).
+            assistant.warm_up()
             self.assistant = assistant
             if self.assistant.notice:
                 log.warning(self.assistant.notice)
@@ -213,7 +213,7 @@ class AppState:
             # The same settings of search and answering as the index it replaces.
             tuning = {"tuning": self.assistant.tuning} if self.assistant is not None else {}
             fresh = Assistant.open(self.settings, progress=self._on_reindex_progress, **tuning)
-            fresh.searcher.tokenizer.warm_up()
+            fresh.warm_up()
         except AssistantError as exc:
             self.reindex_error = str(exc)
             log.warning("reindex failed; the previous index keeps serving: %s", exc)

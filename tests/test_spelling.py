@@ -25,3 +25,13 @@ def test_a_same_sounding_character_is_respelt_as_the_documents_word():
 def test_real_words_and_words_the_documents_hold_are_left_alone():
     for question in ["我是公司的还能减吗", "专利申请费多少", "提实审要交钱吗", "上海的规定"]:
         assert speller().respell(question) == question
+
+
+def test_warm_up_builds_the_sound_table_before_the_first_slip():
+    """A server warms the speller up at start, so the first question with a slip does not
+    wait for pypinyin and the sound table."""
+    warmed = speller()
+    assert warmed._by_sound is None
+    warmed.warm_up()
+    assert warmed._by_sound and "专" in warmed._by_sound["zhuan"]
+    assert warmed.respell("个人申请专例要交多少") == "个人申请专利要交多少"
