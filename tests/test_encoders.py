@@ -1,5 +1,9 @@
 """The two real encoder backends, loaded offline."""
 
+import json
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -42,3 +46,21 @@ def test_unknown_sentence_transformers_model_is_a_clear_error():
 
     with pytest.raises(EncoderError, match="no-such-model"):
         SentenceTransformerEncoder("/nonexistent/no-such-model")
+
+
+@pytest.mark.parametrize("given, expected", [({}, ("PASSIVE", "1000")),
+                                             ({"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "0"}, ("PASSIVE", "0")),
+                                             ({"OMP_WAIT_POLICY": "ACTIVE"}, ("ACTIVE", None))])
+def test_openmp_settings_before_numeric_libraries(given, expected):
+    """Importing the package sets PASSIVE with a short spin (benchmarks/SPEED.md); settings
+    the operator gives win, and ACTIVE keeps its own endless spin."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env.update(given)
+    code = ("import os, json, assistant; "
+            "print(json.dumps([os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT')]))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                         cwd=str(Path(__file__).resolve().parent.parent))
+    assert tuple(json.loads(out.stdout)) == expected
