@@ -7,7 +7,7 @@ The sets:
            round of tuning; its failures were read before the second round, so it is no longer blind
   blind    benchmarks/questions_blind.jsonl: 42 more (30 in, 12 out), written before the second
            round of tuning and never read for it
-  colloquial, everyday, everyday2 … everyday9  everyday wording: ../shared/data/policy_colloquial
+  colloquial, everyday, everyday2 … everyday10  everyday wording: ../shared/data/policy_colloquial
            (131, not ours), benchmarks/questions_everyday.jsonl (109, blind: only its tables are read),
            benchmarks/questions_everyday2.jsonl (100, written in the seventh session; a development set),
            benchmarks/questions_everyday3.jsonl (90 with 15 FAQ-worded, eighth session; blind),
@@ -16,7 +16,8 @@ The sets:
            benchmarks/questions_everyday6.jsonl (90, written late in the tenth session; a development set) and
            benchmarks/questions_everyday7.jsonl (90 with 20 FAQ-worded, eleventh session; blind) and
            benchmarks/questions_everyday8.jsonl (90 with 25 FAQ-worded, twelfth session; blind) and
-           benchmarks/questions_everyday9.jsonl (90 with 30 FAQ-worded, end of the twelfth session; blind)
+           benchmarks/questions_everyday9.jsonl (90 with 30 FAQ-worded, end of the twelfth session; blind) and
+           benchmarks/questions_everyday10.jsonl (90: chat, keyword, long, fourteenth session; blind)
   cmrc     CMRC 2018 dev (../shared/data/cmrc2018): its 848 paragraphs indexed as documents
 
     python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
@@ -101,6 +102,11 @@ EVERYDAY_SETS = [
      "30 government-FAQ, 30 hotline and 30 search-box or chat questions; written by a helper at the end of the "
      "twelfth session from the documents alone, before any change of the thirteenth; blind: only its tables are "
      "printed, see questions_everyday9.md)"),
+    ("everyday10", BENCH / "questions_everyday10.jsonl", True,
+     "Tenth everyday-wording set `benchmarks/questions_everyday10.jsonl` (90: 60 answerable, 30 out of scope; "
+     "30 chat-group, 30 search-box keyword and 30 long consultation-form questions; written by a helper at the "
+     "start of the fourteenth session from the documents alone, before any change of answers or search; blind: "
+     "only its tables are printed, see questions_everyday10.md)"),
 ]
 # ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
 SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))

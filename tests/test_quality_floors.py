@@ -33,7 +33,7 @@ def _check(metrics: dict, floors: dict) -> list[str]:
 
 @pytest.mark.parametrize("set_name", ["own", "heldout", "blind", "everyday", "everyday2", "everyday3",
                                       "everyday4", "everyday5", "everyday7", "everyday8", "everyday9",
-                                      "colloquial"])
+                                      "everyday10", "colloquial"])
 def test_policy_question_floors(set_name):
     sets = quality.policy_question_sets()
     assert set_name in sets, f"{set_name} set missing (is ../shared beside the checkout?)"
