@@ -62,6 +62,7 @@ OPENMP_SETTINGS = (("PASSIVE, no spin", {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPI
                    ("ACTIVE", {"OMP_WAIT_POLICY": "ACTIVE"}))
 # Everyday questions, long ones included (their encoding dominates a question's time).
 COLLOQUIAL = ROOT.parent / "shared" / "data" / "policy_colloquial" / "questions.jsonl"
+PROBE_RUNS = 3
 
 
 def probe(index_dir: Path, settings: dict, busy_core: bool) -> list[float]:
@@ -164,13 +165,17 @@ def main() -> int:
         probes = []
         for busy_core in (False, True):
             for label, settings in OPENMP_SETTINGS:
-                figures = probe(Path(tmp) / "chunks_+_sentence_vectors_(default)", settings, busy_core)
+                # The median of three runs per cell: one run's 16-thread figures vary by 10-15%.
+                runs = [probe(Path(tmp) / "chunks_+_sentence_vectors_(default)", settings, busy_core)
+                        for _ in range(PROBE_RUNS)]
+                figures = [sorted(cell)[len(cell) // 2] for cell in zip(*runs)]
                 probes.append(f"| {label} | {'one core busy' if busy_core else 'idle'} | "
                               + " | ".join(f"{v:.1f}" for v in figures) + " |")
     lines += ["## OpenMP wait policy (whole `ask`, fresh process each)", "",
               "Own questions (benchmarks/questions.jsonl) and everyday ones (../shared/data/policy_colloquial,",
               "longer: their encoding takes most of the time) asked one at a time, then the own ones twice",
-              "over by 16 threads at once; on an idle machine and beside a process that keeps one core busy.", "",
+              "over by 16 threads at once; on an idle machine and beside a process that keeps one core busy.",
+              f"Each cell is the median of {PROBE_RUNS} runs (fresh process each).", "",
               "| OpenMP | machine | own alone p50 ms | own alone p95 ms | everyday alone p50 ms | everyday alone p95 ms "
               "| 16 threads p50 ms | 16 threads p95 ms | 16 threads q/s |",
               "|---|---|---|---|---|---|---|---|---|", *probes, "",
