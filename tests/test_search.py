@@ -130,3 +130,36 @@ def test_sentence_z_is_measured_over_the_scored_sentences_only():
     assert z == pytest.approx((0.95 - scored.mean()) / scored.std(), rel=1e-5)
     assert z > _z_of_best(np.array([0.80, 0.94, 0.93, 0.95]), 0.95)  # one sentence stands out more
     assert _z_of_best(np.array([0.9]), 0.9) == 0.0  # nothing to compare with
+
+
+def test_a_long_question_is_encoded_from_its_last_clauses():
+    """The encoder's time grows with the question: a long consultation is encoded from the
+    clauses that ask (its end), at most ENCODED_CHARS; short ones and ones without a clause
+    break are encoded whole."""
+    from assistant.search import ENCODED_CHARS, encoded_part
+
+    background = "我们是一家做新材料的小公司,去年营收不到一千万,今年准备给三项发明申请专利,听说有费用减缴政策,"
+    ask = "请问我们这种企业申请费能减多少?"
+    kept = encoded_part(background + ask)
+    assert kept.endswith(ask) and len(kept) <= ENCODED_CHARS
+    assert (background + ask).endswith(kept) and kept.startswith(("去年", "今年", "听说"))
+    assert encoded_part("个人申请专利费能减多少?") == "个人申请专利费能减多少?"
+    unbroken = "专" * (ENCODED_CHARS + 10)
+    assert encoded_part(unbroken) == unbroken
+
+
+def test_search_encodes_the_asking_part_of_a_long_question(invented_docs, hashing_encoder, tmp_path):
+    """The encoder gets the asking part, not the whole consultation."""
+    from assistant.index import build_index
+    from assistant.search import Searcher, encoded_part
+    from assistant.store import load_index
+
+    build_index(invented_docs, tmp_path / "index", hashing_encoder)
+    seen = []
+    original = hashing_encoder.encode_query
+    hashing_encoder.encode_query = lambda text: seen.append(text) or original(text)
+    searcher = Searcher(load_index(tmp_path / "index"), hashing_encoder)
+    question = "我们是一家做新材料的小公司,去年营收不到一千万,今年准备给三项发明申请专利,听说有费用减缴政策,请问我们这种企业申请费能减多少?"
+    query = searcher.parse(question)
+    searcher.search(query)
+    assert seen == [encoded_part(query.normalized)] and len(seen[0]) < len(query.normalized)
