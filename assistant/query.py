@@ -93,7 +93,8 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # A phone number, web address, e-mail or street address: only a sentence that gives one
     # answers it ("咨询电话是多少" is not answered by a count; "具体地址" not by a district named).
     AnswerKind("contact", re.compile(r"(?:电话|热线)(?:号码?)?(?:是|为)?(?:多少|什么|几号)|联系电话|咨询电话|服务热线|"
-                                     r"联系方式|网址|官网地址|下载链接|邮箱|电子邮件地址|(?:具体|详细|办公|办事)地址"),
+                                     r"联系方式|网址|官网地址|下载链接|邮箱|电子邮件地址|(?:具体|详细|办公|办事)地址|"
+                                     r"地址(?:是|在)?(?:多少|哪|什么|啥)|有(?:没有)?(?:个|具体)?地址|地址(?:呢|吗|么)"),
                re.compile(r"\d{3,4}[-－]?\d{7,8}|(?<!\d)\d{5,}(?!\d)|https?://|www\.|\.(?:cn|com|org|net)\b|@|"
                           r"\d+号|[路街道巷]\d|大厦|号楼|邮编|位于|坐落|[省县]")),
     # Where to download a form: only a web address answers it, not the
@@ -132,7 +133,8 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # is an amount or a share; a bare count ("24项产品") does not answer it.
     AnswerKind("grant", re.compile(r"多少(?:资金|资助|补贴|补助|奖励|奖金|经费|保费)|(?:补贴|补助|资助|奖励|奖金|报销)(?:了)?多少"),
                re.compile(r"\d\s*(?:元|万元|亿元)|[%％]|百分之|免缴|免收|不收取")),
-    AnswerKind("rate", re.compile(r"利率|费率|税率"), re.compile(r"[%％]|厘")),
+    # "押着贷款利息多少" asks the rate as much as "利率是多少".
+    AnswerKind("rate", re.compile(r"利率|费率|税率|利息"), re.compile(r"[%％]|厘")),
     # Everyday wording too: 少交多少, 能省多少, 打几折.
     AnswerKind("share", re.compile(r"比例|占比|百分之|多少%|几成|减多少|免多少|减免多少|少交多少|少缴多少|少付多少|"
                                    r"省多少|便宜多少|打几折|几折|优惠多少"),
@@ -200,12 +202,16 @@ _FULL_NAME_Q = re.compile(r"全称|完整名称|全名|正式名称")
 _PURPOSE_Q = re.compile(r"目的|初衷|为了什么|为啥|为什么要?(?:出台|制定|发|搞|定)|想帮|想解决|出发点|背景|"
                         r"依据|根据哪|凭什么|上位法|哪部法|什么法")
 _ISSUE_VERB = r"(?:发|印发|发布|出台|公布|颁布|下发|制定|制订)"
+# Spoken: "那个公告是哪天出的", "谁出的": 出 right after the asking word and before 的 ("什么时候
+# 出结果" asks something else, "何时播出的" is not issued).
+_ISSUED_SPOKEN = r"出(?:来)?的"
 # Questions about a document itself: when it was issued, by whom, its number.
 DOCUMENT_FACT_QUESTIONS: tuple[tuple[str, re.Pattern], ...] = (
-    ("date", re.compile(rf"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间|哪个时间).{{0,3}}{_ISSUE_VERB}"
+    ("date", re.compile(rf"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间|哪个时间)"
+                        rf"(?:.{{0,3}}{_ISSUE_VERB}|{_ISSUED_SPOKEN})"
                         rf"|{_ISSUE_VERB}(?:的)?(?:日期|时间)|发文日期|落款日期|成文日期")),
     ("issuer", re.compile(rf"(?:哪个|哪些|哪几个|哪家|哪几家|什么|哪两个|哪几)(?:部门|部委|单位|机关|机构).{{0,3}}{_ISSUE_VERB}"
-                          rf"|谁{_ISSUE_VERB}|发文(?:单位|机关)|由谁")),
+                          rf"|谁(?:{_ISSUE_VERB}|{_ISSUED_SPOKEN})|发文(?:单位|机关)|由谁")),
     ("number", re.compile(r"文号|发文字号|文件编号|第几号")),
     ("effective", re.compile(r"(?:哪天|哪一天|什么时[候侯]|啥时[候侯]|何时|哪年|几月几[日号]|什么时间).{0,5}(?:施行|生效|实施|执行)"
                              r"|(?:施行|生效|实施|执行)(?:日期|时间)")),

@@ -4,7 +4,7 @@ about a document's own date, issuer and number (invented documents, no encoder).
 from assistant.document_facts import find_document_fact as find_fact_in_query
 from assistant.document_facts import names_document
 from assistant.documents import DocumentMeta
-from assistant.query import Query, answer_kind
+from assistant.query import Intent, Query, answer_kind
 from assistant.store import IndexedDocument
 from assistant.tokenize import tokenizer_for
 
@@ -65,6 +65,13 @@ def test_a_phone_number_web_address_or_street_address_wants_one():
     assert not states("咨询电话是多少", "全年接听咨询2.3万次。")  # a count is no phone number
     assert not states("具体地址在哪", "测试中心通过验收并投入运行。")
     assert kind_of("生命热线为哪些人服务") is None  # naming a hotline does not ask for its number
+    assert kind_of("测试中心在哪个区，有地址吗") == "contact" and kind_of("地址是啥") == "contact"
+    assert not states("有地址吗", "测试中心通过验收并投入运行。")
+
+
+def test_interest_on_a_loan_asks_a_rate():
+    assert kind_of("拿专利押着贷款，利息大概多少") == "rate"
+    assert states("利息多少", "贷款年利率3.85%") and not states("利息多少", "累计放款1208家")
 
 
 def test_how_to_sign_up_is_a_procedure():
@@ -158,6 +165,13 @@ def test_document_named_by_title_number_or_short_title():
                              short_title="2030年工作总结和2031年工作要点")
     assert names_document("测试局 2030工作总结 印发时间", two_parts)
     assert names_document("2031年工作要点是哪天发的", two_parts)
+
+
+def test_spoken_issued_asks_the_date_or_the_issuer():
+    assert Intent.read("调整收费那个公告是哪天出的").document_fact == "date"
+    assert Intent.read("这个办法是谁出的").document_fact == "issuer"
+    assert Intent.read("这部剧是何时播出的").document_fact is None  # broadcast, not issued
+    assert Intent.read("专利什么时候出结果").document_fact is None
 
 
 def test_that_kind_of_document_names_the_only_shipped_one_of_its_kind():

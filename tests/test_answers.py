@@ -275,6 +275,11 @@ def test_a_who_question_about_something_else_is_not_answered_by_the_fee_conditio
     assert "3500元" not in answer.answer
 
 
+def test_that_announcement_issued_in_spoken_words_is_answered_from_its_metadata(shipped_assistant):
+    answer = shipped_assistant.ask("调整专利收费那个公告是哪天出的")
+    assert answer.found and answer.mode == "document" and "2024年8月6日" in answer.answer
+
+
 def test_an_announcement_without_an_effective_date_quotes_the_event_it_applies_from(shipped_assistant):
     answer = shipped_assistant.ask("594号公告从什么时候开始执行")
     assert answer.found and answer.mode == "document" and "通知发布之日起" in answer.answer
