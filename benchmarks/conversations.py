@@ -57,6 +57,9 @@ BLIND9 = BENCH / "conversations_blind9.jsonl"
 # Written by a helper at the end of the thirteenth session from the documents alone (54, every type
 # nine times, a third with three turns), before any change of the fourteenth; only its tables are read.
 BLIND10 = BENCH / "conversations_blind10.jsonl"
+# Written by a helper at the end of the fourteenth session from the documents alone (54, every type
+# nine times, a third with three turns), before any change of the fifteenth; only its tables are read.
+BLIND11 = BENCH / "conversations_blind11.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -89,6 +92,8 @@ SETS = {
                                            "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind10.jsonl": (BLIND10, "blind: written at the end of the thirteenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind11.jsonl": (BLIND11, "blind: written at the end of the fourteenth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -98,7 +103,8 @@ SETS = {
 }
 BLIND_SETS = {"conversations_blind2.jsonl", "conversations_blind3.jsonl", "conversations_blind4.jsonl",
               "conversations_blind5.jsonl", "conversations_blind6.jsonl", "conversations_blind7.jsonl",
-              "conversations_blind8.jsonl", "conversations_blind9.jsonl", "conversations_blind10.jsonl"}  # their failures are neither printed nor recorded
+              "conversations_blind8.jsonl", "conversations_blind9.jsonl", "conversations_blind10.jsonl",
+              "conversations_blind11.jsonl"}  # their failures are neither printed nor recorded
 BLIND_ROW_FIELDS = ("id", "type", "alone", "naive", "ours", "latency_ms")
 TYPES = ["ellipsis", "pronoun", "narrowing", "sibling", "new_topic", "out_of_scope_followup"]
 DEPENDENT = {"ellipsis", "pronoun", "narrowing", "sibling"}

@@ -7,7 +7,7 @@ The sets:
            round of tuning; its failures were read before the second round, so it is no longer blind
   blind    benchmarks/questions_blind.jsonl: 42 more (30 in, 12 out), written before the second
            round of tuning and never read for it
-  colloquial, everyday, everyday2 … everyday11  everyday wording: ../shared/data/policy_colloquial
+  colloquial, everyday, everyday2 … everyday12  everyday wording: ../shared/data/policy_colloquial
            (131, not ours), benchmarks/questions_everyday.jsonl (109, blind: only its tables are read),
            benchmarks/questions_everyday2.jsonl (100, written in the seventh session; a development set),
            benchmarks/questions_everyday3.jsonl (90 with 15 FAQ-worded, eighth session; blind),
@@ -18,7 +18,8 @@ The sets:
            benchmarks/questions_everyday8.jsonl (90 with 25 FAQ-worded, twelfth session; blind) and
            benchmarks/questions_everyday9.jsonl (90 with 30 FAQ-worded, end of the twelfth session; blind) and
            benchmarks/questions_everyday10.jsonl (90: chat, keyword, long, fourteenth session; blind) and
-           benchmarks/questions_everyday11.jsonl (80 chat-style, fourteenth session; a development set)
+           benchmarks/questions_everyday11.jsonl (80 chat-style, fourteenth session; a development set) and
+           benchmarks/questions_everyday12.jsonl (90: FAQ, chat, paraphrase, end of the fourteenth session; blind)
   cmrc     CMRC 2018 dev (../shared/data/cmrc2018): its 848 paragraphs indexed as documents
 
     python -m benchmarks.quality                 # the full comparison, rewrites RESULTS.md + results.json
@@ -113,6 +114,11 @@ EVERYDAY_SETS = [
      "chat-style questions only; written by a helper in the fourteenth session from the documents alone, before the "
      "changes it led to (.767 / .117 / .700 then); its failures are read, so it is a development set, see "
      "questions_everyday11.md)"),
+    ("everyday12", BENCH / "questions_everyday12.jsonl", True,
+     "Twelfth everyday-wording set `benchmarks/questions_everyday12.jsonl` (90: 60 answerable, 30 out of scope; "
+     "30 government-FAQ, 30 chat and 30 half-remembered paraphrase questions; written by a helper at the end of the "
+     "fourteenth session from the documents alone, before any change of the fifteenth; blind: only its tables are "
+     "printed, see questions_everyday12.md)"),
 ]
 # ../shared sits beside the checkout (the sessions' and CI's layout); may be overridden.
 SHARED = Path(os.environ.get("ASSISTANT_SHARED_DIR", ROOT.parent / "shared"))

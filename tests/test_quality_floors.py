@@ -33,7 +33,7 @@ def _check(metrics: dict, floors: dict) -> list[str]:
 
 @pytest.mark.parametrize("set_name", ["own", "heldout", "blind", "everyday", "everyday2", "everyday3",
                                       "everyday4", "everyday5", "everyday7", "everyday8", "everyday9",
-                                      "everyday10", "colloquial"])
+                                      "everyday10", "everyday12", "colloquial"])
 def test_policy_question_floors(set_name):
     sets = quality.policy_question_sets()
     assert set_name in sets, f"{set_name} set missing (is ../shared beside the checkout?)"
@@ -64,7 +64,8 @@ def test_cmrc_sample_floors():
                                           ("conversations_blind7.jsonl", "conversations_blind7"),
                                           ("conversations_blind8.jsonl", "conversations_blind8"),
                                           ("conversations_blind9.jsonl", "conversations_blind9"),
-                                          ("conversations_blind10.jsonl", "conversations_blind10")])
+                                          ("conversations_blind10.jsonl", "conversations_blind10"),
+                                          ("conversations_blind11.jsonl", "conversations_blind11")])
 def test_conversation_floors(name, floors):
     """Follow-up questions (benchmarks/conversations.jsonl, the held-out and the blind set): the last turn
     of each conversation, answered with its history, by type."""
