@@ -60,6 +60,9 @@ BLIND10 = BENCH / "conversations_blind10.jsonl"
 # Written by a helper at the end of the fourteenth session from the documents alone (54, every type
 # nine times, a third with three turns), before any change of the fifteenth; only its tables are read.
 BLIND11 = BENCH / "conversations_blind11.jsonl"
+# Written by a helper at the start of the fifteenth session from the documents alone (54, every type
+# nine times, a third with three turns), before any change of that session; only its tables are read.
+BLIND12 = BENCH / "conversations_blind12.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -69,6 +72,9 @@ DEV5 = BENCH / "conversations_dev5.jsonl"
 # Written by a helper at the start of the thirteenth session from the documents alone (73, with 16
 # narrowing and 12 sibling follow-ups, the types the blind sets lost most on); a development set.
 DEV10 = BENCH / "conversations_dev10.jsonl"
+# Written by a helper at the start of the fifteenth session from the documents alone (72, with 16
+# narrowing, 12 sibling and 12 out-of-scope follow-ups, in everyday wording); a development set.
+DEV12 = BENCH / "conversations_dev12.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -94,12 +100,16 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind11.jsonl": (BLIND11, "blind: written at the end of the fourteenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind12.jsonl": (BLIND12, "blind: written at the start of the fifteenth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
                                        "its failures read in the eleventh session while fixing follow-ups"),
     "conversations_dev10.jsonl": (DEV10, "a development set: written at the start of the thirteenth session from the "
                                          "documents alone, its failures read in that session while fixing follow-ups"),
+    "conversations_dev12.jsonl": (DEV12, "a development set: written at the start of the fifteenth session from the "
+                                         "documents alone in everyday wording, its failures read in that session"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
