@@ -269,8 +269,8 @@ class Assistant:
     def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "",
                   in_phrases: dict | None = None) -> bool:
         """Is the answer about what the follow-up names? A fragment ("北京呢？", "那公司呢")
-        is nothing but its nouns: the answer (with its titles and sections) must mention
-        every one (or a synonym). A question of its own must name nothing the documents
+        is nothing but its nouns: the answer's leading quote (or its title) must mention
+        every one (or a synonym), or most of them. A question of its own must name nothing the documents
         never mention ("上海那年查了多少")."""
         if not words:
             return True
@@ -298,7 +298,12 @@ class Assistant:
             whole = normalize(focus(question))
             if any(alt in text for alt in alternatives(whole)):
                 return True
-            return all(any(alt in text for alt in alternatives(w)) for w in nouns)
+            if all(any(alt in text for alt in alternatives(w)) for w in nouns):
+                return True
+            # Or most of them (IDF-weighted): an everyday fragment ("我们是代理所，要是代理人帮
+            # 客户弄的呢") names things the quote words otherwise (专利代理机构…申请人). Measured
+            # on the conversation sets: dependent +7, out-of-scope follow-ups −1.
+            return coverage.of_text([(w, 1.0) for w in nouns], text, in_phrases) >= NEW_NOUN_COVERAGE
         names = self.searcher.tokenizer.names(normalize(focus(question)))
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False

@@ -41,6 +41,9 @@ def test_follow_up_wording_is_recognised_and_standalone_questions_are_not(tokeni
                      "明天天气怎么样", "要交啥材料"]:
         assert not leans_on_context(question, tokenizer), question
     assert focus("那公司呢？") == "公司" and is_fragment("那公司呢") and not is_fragment("那公司要交多少钱")
+    # "X的话" leaves a condition open, like "X呢": the rest is the last question's.
+    assert leans_on_context("企业的话？", tokenizer) and focus("企业的话？") == "企业" and is_fragment("企业的话？")
+    assert focus("要是两个人一起申请的话呢") == "两个人一起申请"
     # "多久/多长" ask something of their own: the answer need not name every noun.
     assert not is_fragment("它比要求的时间提前了多久建成") and not is_fragment("那能延多长")
 
@@ -195,3 +198,12 @@ def test_a_reading_must_ask_the_document_fact_the_follow_up_asks(shipped_assista
     issue date first, so that reading does not count."""
     answer = shipped_assistant.ask("那哪天开始执行", history=turn("专利费减缴办法是哪天印发的"))
     assert answer.found and "2016年9月1日" in answer.answer and "2016年7月27日" not in answer.answer
+
+
+@pytest.mark.slow
+def test_an_everyday_fragment_need_not_repeat_every_word_it_names(shipped_assistant):
+    """"我们是代理所，要是代理人帮客户弄的呢" names 代理所 and 客户; the measures say 专利代理机构
+    and 专利申请人. Most of its words (IDF-weighted) in the quote are enough for a fragment."""
+    answer = shipped_assistant.ask("我们是代理所，要是代理人帮客户弄的呢",
+                                   history=turn("申请专利费减缴时用了假材料，查出来会怎么处理"))
+    assert answer.found and answer.context_used and "依照有关规定进行处理" in answer.answer
