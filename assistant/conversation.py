@@ -66,10 +66,21 @@ def focus(question: str) -> str:
     return _FILLER.sub("", question.strip()).strip() or question.strip()
 
 
+# "北京是多少？", "上海那边怎么样": a place and a bare ask; the rest is the last question's.
+_BARE_ASK = re.compile(r"(?:那边|这边|那里|这里)?(?:的)?(?:是|有|能|的情况)?(?:多少|几个|几件|几家|怎么样|咋样|如何|啥情况|什么情况)?$")
+
+
+def asked_place(question: str) -> str | None:
+    """The place a follow-up asks about when it is nothing but a place and a bare ask
+    ("北京是多少？" → 北京), else None."""
+    place = _BARE_ASK.sub("", focus(question), count=1)
+    return place if place in gazetteer() else None
+
+
 def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
     """Does the wording say the question continues an earlier one?"""
     text = question.strip()
-    if _LEADING_CUE.match(text) or _TRAILING_NE.search(text) or _PRONOUN.search(text):
+    if _LEADING_CUE.match(text) or _TRAILING_NE.search(text) or _PRONOUN.search(text) or asked_place(text):
         return True
     return not subject_words(text, tokenizer)  # "罚了多少钱": no subject of its own
 
@@ -136,14 +147,15 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
     new = focus(question)
     new_normalized = normalize(new)
     previous_normalized = normalize(previous)
-    if new in gazetteer():
+    place = asked_place(question)
+    if place:
         # "北京呢？" after a question about Tianjin (or about no place, asked of a Tianjin
         # office): the same question about that place, which only a passage speaking for
         # it answers (places.py); carrying the previous words around "北京" would find any
         # passage that merely names it.
-        named = [p for p in places_named(tokenizer.normalized_tokens(previous_normalized)) if p != new]
-        asked = previous.replace(named[0], new, 1) if named else f"{new}{previous}"
-        return [Reading(question, "alone"), out[1], Reading(asked, "replaced")]
+        named = [p for p in places_named(tokenizer.normalized_tokens(previous_normalized)) if p != place]
+        asked = previous.replace(named[0], place, 1) if named else f"{place}{previous}"
+        return [Reading(question, "alone"), Reading(asked, "replaced")]
     years_asked, years_before = named_years(new_normalized), named_years(previous_normalized)
     if years_asked and years_before and normalize(_YEAR_ONLY.sub("", new)) == "":
         # "2022年呢" after "天津2021年专利授权量多少": the same question about that year.
