@@ -215,3 +215,12 @@ def test_an_everyday_fragment_need_not_repeat_every_word_it_names(shipped_assist
     answer = shipped_assistant.ask("我们是代理所，要是代理人帮客户弄的呢",
                                    history=turn("申请专利费减缴时用了假材料，查出来会怎么处理"))
     assert answer.found and answer.context_used and "依照有关规定进行处理" in answer.answer
+
+
+@pytest.mark.slow
+def test_the_previous_turn_is_read_with_its_own_predecessor_even_without_a_cue(shipped_assistant):
+    """"文号多少" names no document, yet after a question about the 减缴办法 it was about that
+    document; a third turn ("这个文件是根据哪部法规定的") is read with that, not alone."""
+    history = turn("专利收费减缴办法是谁发的") + turn("文号多少")
+    answer = shipped_assistant.ask("这个文件是根据哪部法规定的", history=history)
+    assert answer.found and answer.context_used and "专利法实施细则" in answer.answer
