@@ -70,6 +70,16 @@ def focus(question: str) -> str:
 _BARE_ASK = re.compile(r"(?:那边|这边|那里|这里)?(?:的)?(?:是|有|能|的情况)?(?:多少|几个|几件|几家|怎么样|咋样|如何|啥情况|什么情况)?$")
 
 
+# A follow-up that narrows the last question to a case or a part of it: "其中银奖几个",
+# "具体哪些行业能走", "要是两个人一起申请呢", "我们是两家公司一起申请的".
+_NARROWING_CUE = re.compile(r"^(?:其中|具体|只看|只算|只问|光算|光看|我们|我是|我跟|我家|要是|如果|假如|万一)")
+
+
+def narrows(question: str) -> bool:
+    """Does the follow-up narrow the last question (which then reads best glued in front)?"""
+    return bool(_NARROWING_CUE.match(question.strip()))
+
+
 def asked_place(question: str) -> str | None:
     """The place a follow-up asks about when it is nothing but a place and a bare ask
     ("北京是多少？" → 北京), else None."""

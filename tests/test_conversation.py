@@ -4,7 +4,7 @@ answers with the real model."""
 import pytest
 
 from assistant.conversation import (HistoryError, MAX_HISTORY_MESSAGES, focus, history_questions, is_fragment,
-                                    leans_on_context, naming_document, readings, refers_to_document)
+                                    leans_on_context, naming_document, narrows, readings, refers_to_document)
 from assistant.tokenize import collect_user_terms, tokenizer_for
 
 
@@ -224,3 +224,17 @@ def test_the_previous_turn_is_read_with_its_own_predecessor_even_without_a_cue(s
     history = turn("专利收费减缴办法是谁发的") + turn("文号多少")
     answer = shipped_assistant.ask("这个文件是根据哪部法规定的", history=history)
     assert answer.found and answer.context_used and "专利法实施细则" in answer.answer
+
+
+def test_narrowing_follow_ups_are_recognised():
+    for question in ["具体哪些行业能走", "其中银奖几个", "要是两个人一起申请呢", "我们是两家公司一起申请的", "只看发明专利呢"]:
+        assert narrows(question), question
+    for question in ["那公司呢", "它从哪天开始施行", "北京呢？", "天津2021年专利授权量是多少"]:
+        assert not narrows(question), question
+
+
+@pytest.mark.slow
+def test_a_narrowing_follow_up_is_read_as_the_last_question_with_it_added(shipped_assistant):
+    answer = shipped_assistant.ask("具体哪些产业能走", history=turn("天津有专利快速审查的通道吗"))
+    assert answer.found and answer.context_used and "新一代信息技术" in answer.answer
+    assert answer.resolved_question.startswith("天津有专利快速审查的通道吗")
