@@ -218,6 +218,15 @@ class Assistant:
         parsed = self.searcher.parse(question)
         asks_document_fact = parsed.intent.document_fact is not None
         candidates = readings(question, previous, tokenizer)[1:]
+        replies: dict[str, Answer] = {}
+
+        def answer_reading(text: str) -> Answer:
+            # A reading may be tried more than once (the narrowing shortcut, the loop, the
+            # refusal's fallback): search it once.
+            if text not in replies:
+                replies[text] = self._answer(text, top_k, filters)
+            return replies[text]
+
         if leans and narrows(question):
             # A narrowing follow-up reads best as the last question with it added: on the
             # blind conversation sets gluing answered .903 of narrowing follow-ups, our
@@ -226,14 +235,14 @@ class Assistant:
             # ×3, dev12; −1 dev7, blind12 ±1), out-of-scope follow-ups −2 (heldout, blind2).
             glued = next((r for r in candidates if r.how == "concatenated"), None)
             if glued and (fragment or self._asks_the_same(glued.text, parsed)):
-                reply = self._answer(glued.text, top_k, filters)
+                reply = answer_reading(glued.text)
                 if reply.found:
                     return replace(reply, question=question, resolved_question=glued.text, context_used=True)
         valid = []
         for reading in candidates:
             if not fragment and not self._asks_the_same(reading.text, parsed):
                 continue
-            reply = self._answer(reading.text, top_k, filters)
+            reply = answer_reading(reading.text)
             if not reply.found:
                 continue
             if reply.mode == "document":
@@ -259,7 +268,7 @@ class Assistant:
             # Nothing answers the follow-up read with its context ("北京呢？" when no document
             # is about Beijing): not found, with the passages closest to it read that way.
             carried = candidates[-1]
-            fallback = self._answer(carried.text, top_k, filters)
+            fallback = answer_reading(carried.text)
             refusal = fallback if not fallback.found else not_found(self.searcher.parse(question))
             return replace(refusal, question=question, resolved_question=carried.text, context_used=True)
         return replace(alone, resolved_question=question, context_used=False)
@@ -284,8 +293,8 @@ class Assistant:
                   in_phrases: dict | None = None) -> bool:
         """Is the answer about what the follow-up names? A fragment ("北京呢？", "那公司呢")
         is nothing but its nouns: the answer's leading quote (or its title) must mention
-        every one (or a synonym), or most of them. A question of its own must name nothing the documents
-        never mention ("上海那年查了多少")."""
+        every one (or a synonym), or most of them. A question of its own must name nothing
+        the documents never mention ("上海那年查了多少")."""
         if not words:
             return True
         # What the user is shown: the answer (with, for a document's own facts, the fact
