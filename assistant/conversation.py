@@ -62,6 +62,11 @@ def history_questions(history) -> list[str]:
     return [q for q in (clean_question(m["content"]) for m in recent if m["role"] == "user") if q]
 
 
+def last_answer(history) -> str:
+    """The last assistant message of a (validated) history, or ""."""
+    return next((m["content"] for m in reversed(history[-MAX_HISTORY_MESSAGES:]) if m["role"] == "assistant"), "")
+
+
 def focus(question: str) -> str:
     """The question without its follow-up cue words and fillers: "那公司呢？" → "公司"."""
     return _FILLER.sub("", question.strip()).strip() or question.strip()

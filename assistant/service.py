@@ -14,7 +14,7 @@ from pathlib import Path
 from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
-from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, leads_to_ask,
+from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, last_answer, leads_to_ask,
                            leans_on_context, naming_document, narrows, readings, refers_to_document)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
@@ -135,7 +135,7 @@ class Assistant:
         elif not earlier:
             reply = self._answer(cleaned, top_k, filters)
         else:
-            reply = self._answer_in_context(cleaned, earlier, top_k, filters)
+            reply = self._answer_in_context(cleaned, earlier, top_k, filters, last_answer(history))
         if history is not None and reply.resolved_question is None:
             reply = replace(reply, resolved_question=cleaned, context_used=False)
         return replace(reply, latency_ms=(time.perf_counter() - started) * 1000)
@@ -156,7 +156,7 @@ class Assistant:
 
     # ------------------------------------------------------------ follow-up questions
     def _answer_in_context(self, question: str, earlier: list[str], top_k: int,
-                           filters: Filters | None = None) -> Answer:
+                           filters: Filters | None = None, previous_answer: str = "") -> Answer:
         """Answer a question asked after `earlier` user questions (oldest first)."""
         # Short forms and typos spelt out first ("申清" → 申请): the words a follow-up carries
         # over or swaps must be the documents' words, not a typo taken for a name.
@@ -169,9 +169,10 @@ class Assistant:
             # against reading it so only when its wording leans: dependent +4, out-of-scope −1.
             previous = self._choose_reading(previous, spell_out(earlier[-2]), top_k,
                                             filters).resolved_question or previous
-        return self._choose_reading(question, previous, top_k, filters)
+        return self._choose_reading(question, previous, top_k, filters, normalize(previous_answer))
 
-    def _choose_reading(self, question: str, previous: str, top_k: int, filters: Filters | None = None) -> Answer:
+    def _choose_reading(self, question: str, previous: str, top_k: int, filters: Filters | None = None,
+                        previous_answer: str = "") -> Answer:
         """A follow-up about "this policy" ("这份文件从哪天开始施行", "它是哪个部门发的") is
         first answered from the documents the previous answer cited; any other, or one
         those documents do not answer, as in `_read_with_context`."""
@@ -190,16 +191,17 @@ class Assistant:
             if cited:
                 chosen = tuple(sorted(set(cited) & set(filters.doc_ids) if filters and filters.doc_ids else cited))
                 within = replace(filters, doc_ids=chosen) if filters else Filters(doc_ids=chosen)
-                reply = self._read_with_context(question, previous, top_k, within)
+                reply = self._read_with_context(question, previous, top_k, within, previous_answer)
                 if reply.found:
                     return reply
-        return self._read_with_context(question, previous, top_k, filters)
+        return self._read_with_context(question, previous, top_k, filters, previous_answer)
 
     def _short_title(self, doc_id: str) -> str:
         meta = self.index.documents[doc_id].meta
         return meta.short_title or meta.title
 
-    def _read_with_context(self, question: str, previous: str, top_k: int, filters: Filters | None = None) -> Answer:
+    def _read_with_context(self, question: str, previous: str, top_k: int, filters: Filters | None = None,
+                           previous_answer: str = "") -> Answer:
         """The best-supported reading of a follow-up (see conversation.readings).
 
         Candidate readings: a fragment that asks nothing of its own ("那公司呢") takes the
@@ -249,7 +251,8 @@ class Assistant:
                 if not (fragment or asks_document_fact):
                     continue  # the previous question's "when was it issued" must not answer a new ask
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
-            elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed.alternatives):
+            elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed.alternatives,
+                                    previous_answer):
                 continue
             valid.append((reading, reply))
         if valid:
@@ -290,16 +293,27 @@ class Assistant:
         return (kind.name if kind else None) == (own.name if own else None)
 
     def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "",
-                  in_phrases: dict | None = None) -> bool:
+                  in_phrases: dict | None = None, previous_answer: str = "") -> bool:
         """Is the answer about what the follow-up names? A fragment ("北京呢？", "那公司呢")
         is nothing but its nouns: the answer's leading quote (or its title) must mention
         every one (or a synonym), or most of them. A question of its own must name nothing
-        the documents never mention ("上海那年查了多少")."""
+        the documents never mention ("上海那年查了多少"), and its new nouns must be in what the
+        answer says beyond repeating `previous_answer` (normalised)."""
         if not words:
             return True
         # What the user is shown: the answer (with, for a document's own facts, the fact
         # named: "…的发文日期是…") and each citation's title and section.
         text = normalize(" ".join([reply.answer, *(f"{c.title} {c.section}" for c in reply.citations)]))
+        if previous_answer and reply.citations and not fragment:
+            # A quote that repeats the last answer says nothing new: "拿银奖的是哪家？" glued to
+            # "…中国专利奖天津拿了几项" was answered by an insurer's name (the asked kind, a
+            # company) while 银奖 stood only in the repeated prize sentence. The leading quote
+            # counts even when repeated: one sentence may answer both turns.
+            lead = reply.citations[0].n
+            kept = [p for p in reply.parts if p.citation in (None, lead) or normalize(p.text) not in previous_answer]
+            cited = {p.citation for p in kept}
+            text = normalize(" ".join([*(p.plain() for p in kept),
+                                       *(f"{c.title} {c.section}" for c in reply.citations if c.n in cited)]))
         coverage = self.searcher.coverage
 
         def alternatives(word: str) -> list[str]:

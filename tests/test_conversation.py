@@ -238,3 +238,15 @@ def test_a_narrowing_follow_up_is_read_as_the_last_question_with_it_added(shippe
     answer = shipped_assistant.ask("具体哪些产业能走", history=turn("天津有专利快速审查的通道吗"))
     assert answer.found and answer.context_used and "新一代信息技术" in answer.answer
     assert answer.resolved_question.startswith("天津有专利快速审查的通道吗")
+
+
+@pytest.mark.slow
+def test_a_follow_up_is_not_answered_by_repeating_the_last_answer(shipped_assistant):
+    """"拿银奖的是哪家？" after "第22届中国专利奖天津拿了几项": no document names the winner. Glued
+    together, an insurer's name (a company, the asked kind) led the answer and 银奖 stood only
+    in the repeated prize sentence."""
+    question, follow_up = "第22届中国专利奖天津拿了几项", "拿银奖的是哪家？"
+    first = shipped_assistant.ask(question)
+    assert first.found and "银奖" in first.answer
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first.answer}]
+    assert not shipped_assistant.ask(follow_up, history=history).found
