@@ -250,3 +250,13 @@ def test_a_follow_up_is_not_answered_by_repeating_the_last_answer(shipped_assist
     assert first.found and "银奖" in first.answer
     history = [{"role": "user", "content": question}, {"role": "assistant", "content": first.answer}]
     assert not shipped_assistant.ask(follow_up, history=history).found
+
+
+@pytest.mark.slow
+def test_what_a_follow_up_asks_must_be_stated_about_what_it_names(shipped_assistant):
+    """No document says how long a patent term may be extended. Glued to the fee question,
+    "几年" was answered by "年费（自授予专利权当年起六年内的年费）", a duration of another fee."""
+    answer = shipped_assistant.ask("那补偿期最多能补几年？", history=turn("专利权补偿期的年费怎么收"))
+    assert not answer.found
+    answer = shipped_assistant.ask("那实审费能减多少", history=turn("个人申请专利费减缴收入要低于多少"))
+    assert answer.found and "实质审查费" in answer.answer
