@@ -45,10 +45,11 @@ class PhraseMatch:
 # when the wording does not say it is a follow-up.
 CONTEXT_MARGIN = 0.25
 NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its answer must mention
-# Nouns that name no topic ("有啥特别的地方", "哪方面"), question words tagged as nouns (哪几个)
-# and numbers: a follow-up's answer need not repeat them.
+# Nouns that name no topic ("有啥特别的地方", "哪方面") or name what is asked of a topic ("有啥
+# 意义", "结果咋样"), question words tagged as nouns (哪几个) and numbers: a follow-up's answer
+# need not repeat them.
 GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块 "
-                          "全部 所有 全体 整体 总共 一共 合计 总数".split())
+                          "全部 所有 全体 整体 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 
