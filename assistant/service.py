@@ -215,9 +215,11 @@ class Assistant:
         always say that they follow up."""
         tokenizer = self.searcher.tokenizer
         alone = self._answer(question, top_k, filters)
-        leans = leans_on_context(question, tokenizer)
         own_words = tokenizer.content_words(normalize(focus(question)))
         fragment = is_fragment(question)
+        # A statement that narrows ("我们是两家公司一起申请的") asks nothing of its own: it is
+        # the last question asked of the asker's case, though it names a subject.
+        leans = leans_on_context(question, tokenizer) or (fragment and narrows(question))
         parsed = self.searcher.parse(question)
         asks_document_fact = parsed.intent.document_fact is not None
         candidates = readings(question, previous, tokenizer)[1:]

@@ -260,3 +260,9 @@ def test_what_a_follow_up_asks_must_be_stated_about_what_it_names(shipped_assist
     assert not answer.found
     answer = shipped_assistant.ask("那实审费能减多少", history=turn("个人申请专利费减缴收入要低于多少"))
     assert answer.found and "实质审查费" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_statement_of_ones_case_is_the_last_question_asked_of_it(shipped_assistant):
+    answer = shipped_assistant.ask("我们是两家公司一起申请的", history=turn("个人申请专利费减缴能减多少"))
+    assert answer.context_used and answer.found and "70%" in answer.answer
