@@ -266,3 +266,11 @@ def test_what_a_follow_up_asks_must_be_stated_about_what_it_names(shipped_assist
 def test_a_statement_of_ones_case_is_the_last_question_asked_of_it(shipped_assistant):
     answer = shipped_assistant.ask("我们是两家公司一起申请的", history=turn("个人申请专利费减缴能减多少"))
     assert answer.context_used and answer.found and "70%" in answer.answer
+
+
+@pytest.mark.slow
+def test_what_is_asked_of_a_topic_need_not_be_in_the_answer(shipped_assistant):
+    """"有啥特别的意义" asks something of the 纲要; the answer ("首个以天津市委市政府名义印发…")
+    need not say 意义."""
+    answer = shipped_assistant.ask("它要是批下来了有啥特别的意义", history=turn("天津那个知识产权强市建设纲要22年准备怎么推进"))
+    assert answer.found and answer.context_used and "首个" in answer.answer
