@@ -75,6 +75,9 @@ DEV10 = BENCH / "conversations_dev10.jsonl"
 # Written by a helper at the start of the fifteenth session from the documents alone (72, with 16
 # narrowing, 12 sibling and 12 out-of-scope follow-ups, in everyday wording); a development set.
 DEV12 = BENCH / "conversations_dev12.jsonl"
+# Written by a helper at the start of the sixteenth session from the documents alone (72, with 24
+# out-of-scope follow-ups reusing the documents' words); its failures were read, a development set.
+DEV13 = BENCH / "conversations_dev13.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -110,6 +113,8 @@ SETS = {
                                          "documents alone, its failures read in that session while fixing follow-ups"),
     "conversations_dev12.jsonl": (DEV12, "a development set: written at the start of the fifteenth session from the "
                                          "documents alone in everyday wording, its failures read in that session"),
+    "conversations_dev13.jsonl": (DEV13, "a development set: written at the start of the sixteenth session from the "
+                                         "documents alone, 24 of its 72 out-of-scope, its failures read in that session"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}

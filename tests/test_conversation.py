@@ -263,14 +263,13 @@ def test_what_a_follow_up_asks_must_be_stated_about_what_it_names(shipped_assist
 
 
 @pytest.mark.slow
-def test_a_statement_of_ones_case_is_the_last_question_asked_of_it(shipped_assistant):
-    answer = shipped_assistant.ask("我们是两家公司一起申请的", history=turn("个人申请专利费减缴能减多少"))
-    assert answer.context_used and answer.found and "70%" in answer.answer
-
-
-@pytest.mark.slow
-def test_what_is_asked_of_a_topic_need_not_be_in_the_answer(shipped_assistant):
-    """"有啥特别的意义" asks something of the 纲要; the answer ("首个以天津市委市政府名义印发…")
-    need not say 意义."""
-    answer = shipped_assistant.ask("它要是批下来了有啥特别的意义", history=turn("天津那个知识产权强市建设纲要22年准备怎么推进"))
-    assert answer.found and answer.context_used and "首个" in answer.answer
+@pytest.mark.parametrize("previous, question, expected", [
+    # A statement of the asker's case, with no ask, is the last question asked of that case.
+    ("个人申请专利费减缴能减多少", "我们是两家公司一起申请的", "70%"),
+    # "有啥特别的意义" asks something of the 纲要: the answer ("首个以天津市委市政府名义印发…")
+    # need not say 意义.
+    ("天津那个知识产权强市建设纲要22年准备怎么推进", "它要是批下来了有啥特别的意义", "首个"),
+])
+def test_follow_ups_answered_with_the_last_question(shipped_assistant, previous, question, expected):
+    answer = shipped_assistant.ask(question, history=turn(previous))
+    assert answer.context_used and answer.found and expected in answer.answer
