@@ -63,6 +63,9 @@ BLIND11 = BENCH / "conversations_blind11.jsonl"
 # Written by a helper at the start of the fifteenth session from the documents alone (54, every type
 # nine times, a third with three turns), before any change of that session; only its tables are read.
 BLIND12 = BENCH / "conversations_blind12.jsonl"
+# Written by a helper at the start of the sixteenth session from the documents alone (54, every type
+# nine times, a third with three turns), before any change of that session; only its tables are read.
+BLIND13 = BENCH / "conversations_blind13.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -104,6 +107,8 @@ SETS = {
     "conversations_blind11.jsonl": (BLIND11, "blind: written at the end of the fourteenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind12.jsonl": (BLIND12, "blind: written at the start of the fifteenth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind13.jsonl": (BLIND13, "blind: written at the start of the sixteenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
