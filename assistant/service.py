@@ -254,8 +254,7 @@ class Assistant:
                 if not (fragment or asks_document_fact):
                     continue  # the previous question's "when was it issued" must not answer a new ask
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
-            elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed.alternatives,
-                                    previous_answer, parsed):
+            elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer):
                 continue
             valid.append((reading, reply))
         if valid:
@@ -295,29 +294,30 @@ class Assistant:
                 return False
         return (kind.name if kind else None) == (own.name if own else None)
 
-    def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str = "",
-                  in_phrases: dict | None = None, previous_answer: str = "", asked=None) -> bool:
+    def _mentions(self, reply: Answer, words, fragment: bool, question: str, previous_normalized: str,
+                  asked, previous_answer: str = "") -> bool:
         """Is the answer about what the follow-up names? A fragment ("北京呢？", "那公司呢")
         is nothing but its nouns: the answer's leading quote (or its title) must mention
         every one (or a synonym), or most of them. A question of its own must name nothing
         the documents never mention ("上海那年查了多少"), its new nouns must be in what the
         answer says beyond repeating `previous_answer` (normalised), and a quote stating what
-        it asks must be about what it names."""
+        it asks must be about what it names. `asked` is the follow-up's parsed Query."""
         if not words:
             return True
-        # What the user is shown: the answer (with, for a document's own facts, the fact
-        # named: "…的发文日期是…") and each citation's title and section.
-        text = normalize(" ".join([reply.answer, *(f"{c.title} {c.section}" for c in reply.citations)]))
+        in_phrases = asked.alternatives
+        # What the user is shown: each line of the answer (with, for a document's own facts, the
+        # fact named: "…的发文日期是…") and its citation's title and section.
+        shown = reply.parts
         if previous_answer and reply.citations and not fragment:
             # A quote that repeats the last answer says nothing new: "拿银奖的是哪家？" glued to
             # "…中国专利奖天津拿了几项" was answered by an insurer's name (the asked kind, a
             # company) while 银奖 stood only in the repeated prize sentence. The leading quote
             # counts even when repeated: one sentence may answer both turns.
             lead = reply.citations[0].n
-            kept = [p for p in reply.parts if p.citation in (None, lead) or normalize(p.text) not in previous_answer]
-            cited = {p.citation for p in kept}
-            text = normalize(" ".join([*(p.plain() for p in kept),
-                                       *(f"{c.title} {c.section}" for c in reply.citations if c.n in cited)]))
+            shown = [p for p in shown if p.citation in (None, lead) or normalize(p.text) not in previous_answer]
+        cited = {p.citation for p in shown}
+        text = normalize(" ".join([*(p.plain() for p in shown),
+                                   *(f"{c.title} {c.section}" for c in reply.citations if c.n in cited)]))
         coverage = self.searcher.coverage
 
         def alternatives(word: str) -> list[str]:
@@ -356,7 +356,7 @@ class Assistant:
         new_nouns = [(w, weight) for w, weight in own_nouns if w not in previous_normalized]
         if new_nouns and coverage.of_text(new_nouns, text, in_phrases) < NEW_NOUN_COVERAGE:
             return False
-        if asked is not None and asked.intent.kind and own_nouns:
+        if asked.intent.kind and own_nouns:
             # What it asks (a duration, an amount…) must be stated about what it names: "那补偿期
             # 最多能补几年？" glued to the fee question was answered by "年费（…六年内的年费）",
             # a duration about another fee. A quote stating the asked kind must name most of
