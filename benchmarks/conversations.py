@@ -66,6 +66,9 @@ BLIND12 = BENCH / "conversations_blind12.jsonl"
 # Written by a helper at the start of the sixteenth session from the documents alone (54, every type
 # nine times, a third with three turns), before any change of that session; only its tables are read.
 BLIND13 = BENCH / "conversations_blind13.jsonl"
+# Written by a helper at the start of the seventeenth session from the documents alone (62, ten or
+# eleven of each type, 15 with three turns), before any change of that session; only its tables are read.
+BLIND14 = BENCH / "conversations_blind14.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -81,6 +84,9 @@ DEV12 = BENCH / "conversations_dev12.jsonl"
 # Written by a helper at the start of the sixteenth session from the documents alone (72, with 24
 # out-of-scope follow-ups reusing the documents' words); its failures were read, a development set.
 DEV13 = BENCH / "conversations_dev13.jsonl"
+# Written by a helper at the start of the seventeenth session from the documents alone (71, weighted to
+# dependent follow-ups in many everyday forms); its failures were read, a development set.
+DEV14 = BENCH / "conversations_dev14.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -110,6 +116,8 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind13.jsonl": (BLIND13, "blind: written at the start of the sixteenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind14.jsonl": (BLIND14, "blind: written at the start of the seventeenth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -120,6 +128,8 @@ SETS = {
                                          "documents alone in everyday wording, its failures read in that session"),
     "conversations_dev13.jsonl": (DEV13, "a development set: written at the start of the sixteenth session from the "
                                          "documents alone, 24 of its 72 out-of-scope, its failures read in that session"),
+    "conversations_dev14.jsonl": (DEV14, "a development set: written at the start of the seventeenth session from the "
+                                         "documents alone, dependent follow-ups in many everyday forms, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
