@@ -49,7 +49,7 @@ NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its
 # 意义", "结果咋样"), question words tagged as nouns (哪几个) and numbers: a follow-up's answer
 # need not repeat them.
 GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块 "
-                          "全部 所有 全体 整体 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别".split())
+                          "全部 所有 全体 整体 整个 同一 手里 手上 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 
@@ -345,7 +345,9 @@ class Assistant:
             # 客户弄的呢") names things the quote words otherwise (专利代理机构…申请人). Measured
             # on the conversation sets: dependent +7, out-of-scope follow-ups −1.
             return coverage.of_text([(w, 1.0) for w in nouns], text, in_phrases) >= NEW_NOUN_COVERAGE
-        names = self.searcher.tokenizer.names(normalize(focus(question)))
+        # jieba tags some everyday nouns as place names (东西, "east and west"): a generic noun
+        # names nothing the documents would have to mention.
+        names = [w for w in self.searcher.tokenizer.names(normalize(focus(question))) if w not in GENERIC_NOUNS]
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False
         # What the question asks for ("面向哪些产业", "哪些费用") is answered by instances of it,
