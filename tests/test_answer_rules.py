@@ -292,6 +292,12 @@ def test_how_to_file_or_what_to_hand_in_wants_a_procedure_but_wording_questions_
     assert kind_of("第三条原文是怎么写的") != "procedure" and kind_of("局里对这个咋弄") != "procedure"
 
 
+def test_what_to_do_when_something_went_wrong_is_not_a_procedure():
+    # "批错了咋办" asks what follows a mistake ("应予更正"), not how to file something.
+    assert kind_of("测试决定批错了咋办") != "procedure" and kind_of("要是审错了该怎么办") != "procedure"
+    assert kind_of("测试登记怎么办") == "procedure" and kind_of("测试补贴咋办理") == "procedure"
+
+
 def test_an_income_or_profit_asked_is_an_amount_of_money_not_a_share():
     assert kind_of("个人一个月挣多少以下才能减") == "money" and kind_of("公司一年利润不到多少才行") == "money"
     assert states("收入要低于多少", "（一）上年度月均收入低于3500元的个人；")
