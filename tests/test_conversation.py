@@ -76,6 +76,12 @@ def test_readings_replace_a_subject_word_or_carry_the_subject(tokenizer):
     assert carried.how == "carried" and carried.text.startswith("专利收费减缴") and "它" not in carried.text
 
 
+def test_a_carried_reading_keeps_the_qi_of_qita(tokenizer):
+    # 其 is dropped as a pronoun ("其有效期"), not out of 其他 (the reading is shown as "理解为：…").
+    carried = readings("其他费用要几天", "申请费想减免的话，什么时候提出来？", tokenizer)[-1]
+    assert carried.how == "carried" and "其他费用" in carried.text
+
+
 def test_the_asked_category_is_not_carried_as_the_subject(tokenizer):
     carried = readings("它从哪天开始执行的", "专利收费减缴办法是哪几个部门一起发的", tokenizer)[-1]
     assert carried.how == "carried" and carried.text.startswith("专利收费减缴")
