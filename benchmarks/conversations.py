@@ -69,6 +69,9 @@ BLIND13 = BENCH / "conversations_blind13.jsonl"
 # Written by a helper at the start of the seventeenth session from the documents alone (62, ten or
 # eleven of each type, 15 with three turns), before any change of that session; only its tables are read.
 BLIND14 = BENCH / "conversations_blind14.jsonl"
+# Written by a helper at the start of the eighteenth session from the documents alone (60, ten of
+# each type, 17 with three turns), before any change of that session; only its tables are read.
+BLIND15 = BENCH / "conversations_blind15.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -87,6 +90,9 @@ DEV13 = BENCH / "conversations_dev13.jsonl"
 # Written by a helper at the start of the seventeenth session from the documents alone (71, weighted to
 # dependent follow-ups in many everyday forms); its failures were read, a development set.
 DEV14 = BENCH / "conversations_dev14.jsonl"
+# Written by a helper at the start of the eighteenth session from the documents alone (72, 24 of them
+# out-of-scope follow-ups a keyword search would match); its failures were read, a development set.
+DEV15 = BENCH / "conversations_dev15.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -118,6 +124,8 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind14.jsonl": (BLIND14, "blind: written at the start of the seventeenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind15.jsonl": (BLIND15, "blind: written at the start of the eighteenth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -130,6 +138,8 @@ SETS = {
                                          "documents alone, 24 of its 72 out-of-scope, its failures read in that session"),
     "conversations_dev14.jsonl": (DEV14, "a development set: written at the start of the seventeenth session from the "
                                          "documents alone, dependent follow-ups in many everyday forms, its failures read"),
+    "conversations_dev15.jsonl": (DEV15, "a development set: written at the start of the eighteenth session from the "
+                                         "documents alone, 24 of its 72 out-of-scope follow-ups, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
