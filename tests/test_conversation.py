@@ -289,3 +289,22 @@ def test_follow_ups_answered_with_the_last_question(shipped_assistant, previous,
 def test_generic_words_of_a_follow_up_need_not_be_in_the_answer(shipped_assistant, follow_up, previous):
     answer = shipped_assistant.ask(follow_up, history=turn(previous))
     assert answer.found and answer.context_used and "无需再提交相关证明材料" in answer.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("previous, follow_up", [
+    # A year the follow-up newly names: the 2021 figure does not answer it.
+    ("天津2021年专利授权量多少？", "你觉得2022年能涨到多少？"),
+    # The largest single fine: the total of the fines ("罚没款总额1100万元") does not answer it.
+    ("天津2021年一共查了多少起商标侵权案？", "其中罚得最多的一起罚了多少钱？"),
+])
+def test_a_follow_up_the_last_answer_does_not_answer_is_refused(shipped_assistant, previous, follow_up):
+    assert not shipped_assistant.ask(follow_up, history=turn(previous)).found
+
+
+def test_a_rank_or_the_largest_one_is_an_answer_kind():
+    from assistant.query import answer_kind
+
+    assert answer_kind("这个数在全国排第几").name == "rank"
+    assert answer_kind("其中罚得最多的一起罚了多少钱").name == "most"
+    assert answer_kind("最多能减多少").name != "most"
