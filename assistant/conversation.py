@@ -104,7 +104,8 @@ def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
     return not subject_words(text, tokenizer)  # "罚了多少钱": no subject of its own
 
 
-_ASKS = re.compile(r"什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|几|谁|为何|为什么|还是|算不算|\?|？")
+# An A-not-A question ("包不包括", "交不交") asks, as 吗 does.
+_ASKS = re.compile(r"([\u4e00-\u9fff])不\1|什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|几|谁|为何|为什么|还是|算不算|\?|？")
 
 
 def refers_to_document(question: str) -> bool:

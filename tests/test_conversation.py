@@ -308,3 +308,19 @@ def test_a_rank_or_the_largest_one_is_an_answer_kind():
     assert answer_kind("这个数在全国排第几").name == "rank"
     assert answer_kind("其中罚得最多的一起罚了多少钱").name == "most"
     assert answer_kind("最多能减多少").name != "most"
+
+
+def test_an_a_not_a_question_asks_something_of_its_own():
+    from assistant.conversation import is_fragment
+
+    assert not is_fragment("那里面包不包括申请附加费？")
+    assert is_fragment("那公司呢")
+
+
+@pytest.mark.slow
+def test_everyday_names_of_the_office_and_of_a_remainder_are_understood(shipped_assistant):
+    # 国知局 is the 国家知识产权局; a 零头 of a year is the part under a full year.
+    answer = shipped_assistant.ask("那要是没用国知局的请求书，自己做的表呢？", history=turn("减缴请求书没签字盖章会被驳回吗？"))
+    assert answer.found and "未使用国家知识产权局制定的收费减缴请求书" in answer.answer
+    answer = shipped_assistant.ask("要是补偿期不到一年，零头咋算？", history=turn("专利权补偿期年费多少钱？"))
+    assert answer.found and "不足一年部分不收取" in answer.answer
