@@ -119,7 +119,7 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # saying what is submitted, where or how answers it; whose procedure it is, is checked
     # in answer.stating (asked_topic, names_topic).
     AnswerKind("procedure", PROCEDURE_ASKED,
-               re.compile(r"提交|提出|递交|办理|受理|材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
+               re.compile(r"提交|提出|递交|办理|受理|(?<!新)材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
     # "哪家公司/哪些银行" asks for a business by name; "哪个单位/机构" for any organisation. Only a
     # sentence naming one answers it ("银奖1项" counts the prize, it does not say who won it).
     AnswerKind("company", re.compile(r"哪(?:几|一)?(?:家|个|些)(?:公司|企业|银行|保险公司|保险机构|厂)"),

@@ -315,3 +315,9 @@ def test_a_document_number_or_a_year_is_not_a_count():
 def test_a_question_asking_what_to_hand_in_and_where_asks_a_procedure():
     # The procedure is what must be answered; the body it is handed to comes with it.
     assert kind_of("测试标志要准备哪些材料、找哪个部门递交") == "procedure"
+
+
+def test_an_industry_named_new_materials_is_no_material_to_hand_in():
+    # "新材料" is an industry: a sentence listing industries does not say what to hand in.
+    assert not states("申请测试补贴要交哪些材料", "为测试区新一代信息技术、新材料等重点产业提供服务。")
+    assert states("申请测试补贴要交哪些材料", "申请人应当提交测试请求书及相关证明材料。")
