@@ -96,6 +96,20 @@ def asked_place(question: str) -> str | None:
     return place if place in gazetteer() else None
 
 
+# "另外问下，…", "对了，…", "顺便问一下…": the asker says a new question follows.
+_NEW_TOPIC_CUE = re.compile(r"^(?:另外|再问|对了|顺便|还有个问题|还想问|再请教)[^，,。？?！!\s]{0,4}[，,。：:\s]*")
+
+
+def opens_new_topic(question: str) -> bool:
+    """Does the follow-up say it asks something new ("另外问下，天津2021年专利授权量是多少？")
+    and ask it whole (not "另外，年费呢")?"""
+    text = question.strip()
+    if not _NEW_TOPIC_CUE.match(text):
+        return False
+    rest = _NEW_TOPIC_CUE.sub("", text, count=1)
+    return not is_fragment(rest) and not _PRONOUN.search(rest)
+
+
 def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
     """Does the wording say the question continues an earlier one?"""
     text = question.strip()

@@ -15,7 +15,7 @@ from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, 
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
 from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, last_answer, leads_to_ask,
-                           leans_on_context, naming_document, narrows, readings, refers_to_document)
+                           leans_on_context, naming_document, narrows, opens_new_topic, readings, refers_to_document)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
@@ -215,6 +215,11 @@ class Assistant:
         always say that they follow up."""
         tokenizer = self.searcher.tokenizer
         alone = self._answer(question, top_k, filters)
+        if opens_new_topic(question):
+            # "对了，减缴请求书能用我们自己做的表格吗？": the asker says a whole new question
+            # follows. Of the 77 conversation last turns that open so, 73 are new topics.
+            # Measured on the conversation sets: +1 −0 (dev12).
+            return replace(alone, resolved_question=question, context_used=False)
         own_words = tokenizer.content_words(normalize(focus(question)))
         fragment = is_fragment(question)
         # A statement that narrows ("我们是两家公司一起申请的") asks nothing of its own: it is

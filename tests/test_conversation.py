@@ -324,3 +324,21 @@ def test_everyday_names_of_the_office_and_of_a_remainder_are_understood(shipped_
     assert answer.found and "未使用国家知识产权局制定的收费减缴请求书" in answer.answer
     answer = shipped_assistant.ask("要是补偿期不到一年，零头咋算？", history=turn("专利权补偿期年费多少钱？"))
     assert answer.found and "不足一年部分不收取" in answer.answer
+
+
+def test_a_question_said_to_be_new_is_recognised_unless_it_borrows():
+    from assistant.conversation import opens_new_topic
+
+    assert opens_new_topic("对了，减缴请求书能用我们自己做的表格吗？")
+    assert opens_new_topic("另外问下，天津2021年专利授权量是多少？")
+    assert not opens_new_topic("另外，年费呢")  # a fragment still borrows the last question
+    assert not opens_new_topic("另外它是哪天施行的")  # so does a pronoun
+    assert not opens_new_topic("那公司呢")
+
+
+@pytest.mark.slow
+def test_a_question_said_to_be_new_is_answered_alone(shipped_assistant):
+    question = "对了，减缴请求书能用我们自己做的表格吗？"
+    answer = shipped_assistant.ask(question, history=turn("公司一年应税所得多少以下能申请专利费打折？"))
+    assert not answer.context_used and answer.resolved_question == question
+    assert answer.answer == shipped_assistant.ask(question).answer
