@@ -342,3 +342,15 @@ def test_a_question_said_to_be_new_is_answered_alone(shipped_assistant):
     answer = shipped_assistant.ask(question, history=turn("公司一年应税所得多少以下能申请专利费打折？"))
     assert not answer.context_used and answer.resolved_question == question
     assert answer.answer == shipped_assistant.ask(question).answer
+
+
+@pytest.mark.slow
+def test_a_third_turn_is_also_read_after_the_second_as_typed(shipped_assistant):
+    # "实审的费用呢" is read as the first question about 实审; "复审的呢" is then asked as the
+    # second question was typed, about 复审 (the 复审费 of the fee list).
+    history = []
+    for question in ("申请专利时交的那个申请费能申请便宜点吗", "实审的费用呢"):
+        reply = shipped_assistant.ask(question, history=list(history))
+        history += turn(question, reply.answer)
+    answer = shipped_assistant.ask("复审的呢", history=history)
+    assert answer.found and answer.context_used and "复审费" in answer.answer
