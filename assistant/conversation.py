@@ -28,10 +28,11 @@ _LEADING_CUE = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要
 # "那公司呢", and "企业的话？" (a condition left open: the rest of the question is the last one's).
 _TRAILING = r"(?:(?:的话)?的?呢|的话)[？?！!。.\s]*$"
 _TRAILING_NE = re.compile(_TRAILING)
-_PRONOUN = re.compile(r"它们|它|这个|这份|这项|这些|这部|这次|这里面|里面|该|其|上述|前述|此|本办法|本公告")
+_PRONOUNS = r"它们|它|这个|这份|这项|这些|这部|这次|这里面|里面|该|{qi}|上述|前述|此|本办法|本公告"
+_PRONOUN = re.compile(_PRONOUNS.format(qi="其"))
 # What a carried reading drops: the pronouns, but not the 其 of 其他, 其中, 其余 (else "其他费用呢"
 # is shown as "…他费用呢").
-_PRONOUN_ALONE = re.compile(r"它们|它|这个|这份|这项|这些|这部|这次|这里面|里面|该|其(?![他它中余实次])|上述|前述|此|本办法|本公告")
+_PRONOUN_ALONE = re.compile(_PRONOUNS.format(qi="其(?![他它中余实次])"))
 _FILLER = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又)|" + _TRAILING + r"|[？?！!。.\s]+$")
 # "This policy": a follow-up about the document the previous answer quoted.
 _DOCUMENT_PRONOUN = re.compile(r"(?:这|该|此|本|那)(?:个|份|项|部|篇)?(?:政策|文件|办法|通知|公告|规定|总结|要点|文|规划)|^它|它(?:是|从|哪|什么|啥|的)")
