@@ -72,6 +72,9 @@ BLIND14 = BENCH / "conversations_blind14.jsonl"
 # Written by a helper at the start of the eighteenth session from the documents alone (60, ten of
 # each type, 17 with three turns), before any change of that session; only its tables are read.
 BLIND15 = BENCH / "conversations_blind15.jsonl"
+# Written by a helper at the start of the nineteenth session from the documents alone (60, ten of
+# each type, 22 with three turns, everyday wording), before any change of that session; only its tables are read.
+BLIND16 = BENCH / "conversations_blind16.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -93,6 +96,9 @@ DEV14 = BENCH / "conversations_dev14.jsonl"
 # Written by a helper at the start of the eighteenth session from the documents alone (72, 24 of them
 # out-of-scope follow-ups a keyword search would match); its failures were read, a development set.
 DEV15 = BENCH / "conversations_dev15.jsonl"
+# Written by a helper at the start of the nineteenth session from the documents alone (72, 16 of them
+# out-of-scope follow-ups, 31 with three turns, everyday words); its failures were read, a development set.
+DEV16 = BENCH / "conversations_dev16.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -126,6 +132,8 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind15.jsonl": (BLIND15, "blind: written at the start of the eighteenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind16.jsonl": (BLIND16, "blind: written at the start of the nineteenth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -140,6 +148,8 @@ SETS = {
                                          "documents alone, dependent follow-ups in many everyday forms, its failures read"),
     "conversations_dev15.jsonl": (DEV15, "a development set: written at the start of the eighteenth session from the "
                                          "documents alone, 24 of its 72 out-of-scope follow-ups, its failures read"),
+    "conversations_dev16.jsonl": (DEV16, "a development set: written at the start of the nineteenth session from the "
+                                         "documents alone, everyday words, 31 of its 72 with three turns, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
