@@ -563,10 +563,17 @@ def fact_answer(query: Query, fact: DocumentFact, document: IndexedDocument, chu
     if not chunks:
         return Answer.from_parts(query.text, [AnswerPart(fact.text)], [], "document")
     # The chunk holding that place, else the document's first chunk (the title).
+    if fact.span:
+        where = fact.span[0]
     row, chunk = next(((r, c) for r, c in chunks if c.start <= where < c.end), chunks[0])
     sentence = next((k for k, (s, e) in enumerate(chunk.sentences) if s <= where < e), 0)
-    citation = make_citation(1, Hit(chunk, row, 1.0, 1.0, 0.0), [sentence], {document.doc_id: document})
-    part = AnswerPart(citation.quote, 1, prefix=f"{fact.text}原文：", note=amended_note(citation))
+    sentences = [sentence]
+    if fact.span:
+        # A numbered item is quoted whole (as far as its chunk holds it).
+        sentences = [k for k, (s, e) in enumerate(chunk.sentences) if s >= fact.span[0] and e <= fact.span[1] + 1] or sentences
+    citation = make_citation(1, Hit(chunk, row, 1.0, 1.0, 0.0), sentences, {document.doc_id: document})
+    prefix = fact.text if fact.span else f"{fact.text}原文："
+    part = AnswerPart(citation.quote, 1, prefix=prefix, note=amended_note(citation))
     return replace(Answer.from_parts(query.text, [part], [citation], "document"), confidence=1.0)
 
 

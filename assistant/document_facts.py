@@ -31,9 +31,10 @@ _DISCLOSURE_MARK = re.compile(r"[（(]\s*此件\s*([^（）()\n]{2,8}?)\s*[）)]
 @dataclass(frozen=True)
 class DocumentFact:
     doc_id: str
-    kind: str  # date | issuer | number | effective | disclosure
+    kind: str  # date | issuer | number | effective | disclosure | item
     text: str  # the answer sentence, from metadata
     evidence: tuple[str, ...]  # strings to look for in the text, best first
+    span: tuple[int, int] | None = None  # an item's whole text (start, end), quoted whole
 
 
 def _plain(text: str) -> str:
@@ -99,6 +100,10 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
         # A word or two may stand between ("这份年度总结").
         kinds = [k for k in DOCUMENT_KINDS if re.search(rf"(?:那|这|该|此)(?:个|份|部|项|篇)?[\u4e00-\u9fff]{{0,4}}?{k}", query.text)]
         named = [d for d in documents.values() if kinds and any(k in d.meta.short_title or "" for k in kinds)]
+    if not named and kind == "item":
+        # "减缴办法第二条写的啥": a kind of document named just before the item.
+        kinds = [k for k in DOCUMENT_KINDS if re.search(rf"{k}(?:里|中|里面)?的?第", query.text)]
+        named = [d for d in documents.values() if kinds and any(k in d.meta.short_title or "" for k in kinds)]
     if len(named) != 1:
         return None  # none, or ambiguous: ordinary retrieval decides
     document = named[0]
@@ -131,9 +136,99 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
         written = tuple(f"第{_cn_digits(n)}号" for n in numbers)
         return DocumentFact(document.doc_id, kind, f"《{title}》的文号是{meta.doc_number}。",
                             (meta.doc_number, *written))
+    if kind == "item":
+        return _numbered_item(query.text, document)
     if kind == "disclosure":
         # Only the document's own mark answers; without one the question goes to retrieval.
         mark = _DISCLOSURE_MARK.search(document.text)
         if mark:
             return DocumentFact(document.doc_id, kind, f"《{title}》标注为“此件{mark.group(1)}”。", (mark.group(0),))
+    return None
+
+
+# "第四条", "第3项": an item asked by its number.
+_ORDINAL = re.compile(r"第([一二三四五六七八九十两\d]{1,3})(条|项|点|款)")
+# Words that ask for the item as such; anything else left in the question is a topic of its own
+# ("总结里说的不足，第一条是啥" asks about the shortcomings, not the document's first item).
+_ITEM_ASKING = re.compile(r"讲|写|说|规定|提|是|什么|啥|哪些|内容|请问|那么|那个|那|这个|这份|该|原文|具体|全文|一下|"
+                          r"呢|吗|啊|呀|了|的|里面|当中|里|中|些")
+_KIND_WORDS = re.compile("|".join(DOCUMENT_KINDS) + r"|文件|政策|通知|第[一二三四五六七八九十百零〇\d]+号|\d+号")
+
+
+def _cn_number(text: str) -> int | None:
+    """"四" → 4, "十二" → 12, "21" → 21 (1–99)."""
+    if text.isdigit():
+        return int(text)
+    digits = {ch: i for i, ch in enumerate(_CN_DIGITS)} | {"两": 2}
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return digits.get(text) if len(text) == 1 else None
+    if any(ch not in digits for ch in tens + ones) or len(tens) > 1 or len(ones) > 1:
+        return None
+    return (digits[tens] if tens else 1) * 10 + (digits[ones] if ones else 0)
+
+
+def _spoken(number: int) -> str:
+    """4 → 四, 12 → 十二, 21 → 二十一."""
+    if number < 10:
+        return _CN_DIGITS[number]
+    return (_CN_DIGITS[number // 10] if number >= 20 else "") + "十" + (_CN_DIGITS[number % 10] if number % 10 else "")
+
+
+def _outside(text: str, names: str) -> str:
+    """`text` without its runs of two or more characters that also stand in `names`."""
+    kept, i = [], 0
+    while i < len(text):
+        j = i + 2
+        while j <= len(text) and text[i:j] in names:
+            j += 1
+        if j - 1 - i >= 2:
+            i = j - 1
+        else:
+            kept.append(text[i])
+            i += 1
+    return "".join(kept)
+
+
+def _numbered_item(question: str, document: IndexedDocument) -> DocumentFact | None:
+    """The document's item a question asks for by number ("第四条" as an article "第四条　…" or a
+    heading "四、…"), quoted whole; None when the question also asks about something else or
+    the document numbers no such item."""
+    ordinals = _ORDINAL.findall(normalize(question))
+    number = _cn_number(ordinals[-1][0]) if ordinals else None
+    if not number:
+        return None
+    rest = _ORDINAL.sub("", _plain(question))
+    for name in sorted((_plain(n) for n in _names(document.meta)), key=len, reverse=True):
+        rest = rest.replace(name, "") if len(name) >= 2 else rest
+    rest = _outside(rest, _plain(" ".join(_names(document.meta))))  # "减缴办法": part of its title
+    if _ITEM_ASKING.sub("", _KIND_WORDS.sub("", rest)):
+        return None  # a topic of its own: ordinary retrieval answers it
+    lines = document.text.splitlines(keepends=True)
+    starts = [sum(len(x) for x in lines[:i]) for i in range(len(lines))]
+    spoken = _spoken(number)
+    title = document.meta.short_title or document.meta.title
+    # Articles first: a document of articles ("第四条") may also number lists inside them ("四、").
+    for marks, next_marks in (((f"第{spoken}条",), (f"第{_spoken(number + 1)}条",)),
+                              ((f"{spoken}、", f"{number}、"), (f"{_spoken(number + 1)}、", f"{number + 1}、"))):
+        found = [i for i, line in enumerate(lines) if line.lstrip().startswith(marks)]
+        if len(found) > 1:
+            return None  # numbered twice (a summary and a plan each with its "三、"): ambiguous
+        if not found:
+            continue
+        first = found[0]
+        # Up to the next item; the last one is its own paragraph (a signature may follow).
+        after = next((i for i in range(first + 1, len(lines)) if lines[i].lstrip().startswith(next_marks)), first + 1)
+        last = max(i for i in range(first, after) if lines[i].strip())  # blank lines before the next are not its text
+        end = starts[last] + len(lines[last].rstrip())
+        # An article's quote names itself ("第四条　…"); a heading's ("四、…") is named here.
+        named = "" if marks[0].startswith("第") else f"第{ordinals[-1][0]}{ordinals[-1][1]}"
+        return DocumentFact(document.doc_id, "item", f"《{title}》{named}：", (lines[first].strip()[:30],),
+                            (starts[first] + len(lines[first]) - len(lines[first].lstrip()), end))
+    # Items there are, but fewer: say so rather than quote whatever else matches the words.
+    numbered = [n for n in range(1, 100) for line in lines if line.lstrip().startswith((f"第{_spoken(n)}条", f"{_spoken(n)}、"))]
+    last = max(numbered, default=0)
+    if last and last < number and len(numbered) == len(set(numbered)):
+        unit = ordinals[-1][1]
+        return DocumentFact(document.doc_id, "item", f"《{title}》共{last}{unit}，没有第{ordinals[-1][0]}{unit}。", (title,))
     return None

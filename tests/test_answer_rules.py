@@ -321,3 +321,44 @@ def test_an_industry_named_new_materials_is_no_material_to_hand_in():
     # "新材料" is an industry: a sentence listing industries does not say what to hand in.
     assert not states("申请测试补贴要交哪些材料", "为测试区新一代信息技术、新材料等重点产业提供服务。")
     assert states("申请测试补贴要交哪些材料", "申请人应当提交测试请求书及相关证明材料。")
+
+
+ITEMS = {
+    "articles.txt": _document(
+        "articles.txt", "测试市发明奖励办法\n\n第一条　本办法用于测试。\n\n第二条　奖励下列发明：\n\n（一）测试发明；\n\n（二）样例发明。\n\n"
+        "第三条　本办法自2020年6月1日起施行。", title="测试市发明奖励办法", short_title="测试市发明奖励办法（2020）",
+        doc_number="测财〔2020〕12号"),
+    "notice.txt": _document(
+        "notice.txt", "测试局公告\n\n第九九号\n\n一、样例费每件10元。\n\n二、测试费减免15%。同时适用其他政策的，不得重复享受。\n\n三、"
+        "试用期内免缴。\n\n测试局\n\n2024年1月2日", title="测试局关于调整样例费的公告", short_title="测试局公告第99号",
+        doc_number="测试局公告第99号"),
+    "plan.txt": _document(
+        "plan.txt", "测试区总结和要点\n\n一、成绩\n\n二、不足\n\n测试区要点\n\n一、目标\n\n二、措施",
+        title="测试区2030年工作总结和2031年工作要点", short_title="2030年工作总结和2031年工作要点"),
+}
+
+
+def test_an_item_asked_by_its_number_is_quoted_whole_from_the_document_named():
+    # A heading "二、…" answers "第二条", with every sentence of the item.
+    fact = find_document_fact("99号公告第二条讲的是什么", ITEMS)
+    assert fact.kind == "item" and fact.doc_id == "notice.txt"
+    quoted = ITEMS["notice.txt"].text[fact.span[0]:fact.span[1]]
+    assert quoted == "二、测试费减免15%。同时适用其他政策的，不得重复享受。"
+    # An article runs to the next article, its list included; a kind of document named will do.
+    fact = find_document_fact("奖励办法第二条写的啥", ITEMS)
+    assert ITEMS["articles.txt"].text[fact.span[0]:fact.span[1]].endswith("（二）样例发明。")
+    # The last item is its own paragraph: the signature after it is not part of it.
+    fact = find_document_fact("99号公告第三条", ITEMS)
+    assert ITEMS["notice.txt"].text[fact.span[0]:fact.span[1]] == "三、试用期内免缴。"
+
+
+def test_an_item_the_document_does_not_have_is_said_to_be_missing():
+    fact = find_document_fact("99号公告第九条讲的是什么", ITEMS)
+    assert fact.span is None and "共3条，没有第九条" in fact.text
+
+
+def test_an_item_number_with_a_topic_or_in_a_twice_numbered_document_is_left_to_retrieval():
+    assert find_document_fact("99号公告第二条里的减免比例是多少", ITEMS) is None  # asks a figure, not the item
+    assert find_document_fact("2030年工作总结里说的不足，第一条是啥", ITEMS) is None  # about the shortcomings
+    assert find_document_fact("2031年工作要点第一条", ITEMS) is None  # "一、" twice: which one is meant?
+    assert Intent.read("不符合本办法第二条规定的会怎样").document_fact is None

@@ -354,3 +354,16 @@ def test_a_third_turn_is_also_read_after_the_second_as_typed(shipped_assistant):
         history += turn(question, reply.answer)
     answer = shipped_assistant.ask("复审的呢", history=history)
     assert answer.found and answer.context_used and "复审费" in answer.answer
+
+
+def test_another_numbered_item_of_the_same_document_is_quoted_whole(shipped_assistant):
+    # "第四条呢" after the first item of announcement 594 asks its item "四、" (which the
+    # announcement numbers as a heading, not as "第四条").
+    first = "594号公告第一条讲的是什么？"
+    reply = shipped_assistant.ask(first)
+    assert reply.found and "专利权期限补偿请求费" in reply.answer
+    answer = shipped_assistant.ask("第四条呢", history=turn(first, reply.answer))
+    assert answer.found and answer.context_used and "四、通过批量著录项目变更请求" in answer.answer
+    assert "著录事项变更费" in answer.answer
+    refused = shipped_assistant.ask("594号公告第九条讲的是什么")
+    assert "没有第九条" in refused.answer
