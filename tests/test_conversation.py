@@ -367,3 +367,12 @@ def test_another_numbered_item_of_the_same_document_is_quoted_whole(shipped_assi
     assert "著录事项变更费" in answer.answer
     refused = shipped_assistant.ask("594号公告第九条讲的是什么")
     assert "没有第九条" in refused.answer
+
+
+@pytest.mark.slow
+def test_everyday_words_for_the_official_form_and_for_unpaid_fees_are_understood(shipped_assistant):
+    # 官方的模板 is the form the 国家知识产权局 made; 还没交的费 are the fees not yet paid.
+    answer = shipped_assistant.ask("这个请求书必须用官方的模板吗", history=turn("减缴请求书要是没签字盖章，还能批吗？"))
+    assert answer.found and "未使用国家知识产权局制定的收费减缴请求书" in answer.answer
+    answer = shipped_assistant.ask("批了之后专利权人换了人，还没交的费怎么办？", history=turn("减缴请求批了以后怎么交钱？"))
+    assert answer.found and "重新提交收费减缴请求" in answer.answer
