@@ -69,6 +69,10 @@ def documents_folder(settings: Settings, manifest: dict | None) -> tuple[Path | 
     return None, f"索引记录的文档目录 {recorded} 已不存在：按现有索引回答，不检查文档更新。"
 
 
+# A follow-up asking only which ones ("具体哪几个", "都有哪些"): the instances of what was counted.
+_WHICH_ONES = re.compile(r"^(?:具体|都|分别|到底)?(?:是|有)?(?:哪几个|哪些|哪几家|哪几条|哪几项|哪几种|哪几类|哪几位|哪个)(?:呢|啊|呀)?[？?。！!\s]*$")
+
+
 class Assistant:
     def __init__(self, index, encoder, tuning: Tuning = Tuning(), notice: str = "", store=None):
         self.index = index
@@ -269,6 +273,11 @@ class Assistant:
                     continue  # the previous question's "when was it issued" must not answer a new ask
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
             elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer):
+                continue
+            elif (_WHICH_ONES.match(focus(question)) and previous_answer and reply.citations
+                  and normalize(reply.citations[0].quote) in previous_answer and "、" not in reply.citations[0].quote):
+                # "具体哪几个" after "全市7个区成为…": the sentence that gave the count, again, names
+                # none of them (one that lists them, "合成生物、信息安全、动力电池3条产业链", does).
                 continue
             valid.append((reading, reply))
         if valid:

@@ -376,3 +376,17 @@ def test_everyday_words_for_the_official_form_and_for_unpaid_fees_are_understood
     assert answer.found and "未使用国家知识产权局制定的收费减缴请求书" in answer.answer
     answer = shipped_assistant.ask("批了之后专利权人换了人，还没交的费怎么办？", history=turn("减缴请求批了以后怎么交钱？"))
     assert answer.found and "重新提交收费减缴请求" in answer.answer
+
+
+def test_asking_which_ones_is_not_answered_by_the_count_again(shipped_assistant):
+    # "全市7个区成为国家知识产权试点示范城区" counts the districts and names none of them.
+    first = "天津有几个区是国家知识产权试点示范城区？"
+    reply = shipped_assistant.ask(first)
+    assert reply.found and "7个区" in reply.answer
+    assert not shipped_assistant.ask("具体哪几个", history=turn(first, reply.answer)).found
+    # A count that lists its items answers "which ones" by the same sentence.
+    first = "天津2021年在几条产业链上布局了知识产权运用促进中心？"
+    reply = shipped_assistant.ask(first)
+    assert reply.found and "动力电池" in reply.answer
+    answer = shipped_assistant.ask("具体哪几条", history=turn(first, reply.answer))
+    assert answer.found and "动力电池" in answer.answer
