@@ -115,6 +115,11 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                    r"[？?，,。！!\s]|$|啊|呀|呢|啦)|(?:上班|下班|办公|营业|开放|服务)时间|开门|关门|"
                                    r"几时(?:上班|下班|开)"),
                re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[点时]|上午|下午|早上|晚上|周[一二三四五六日]|星期[一二三四五六日天]")),
+    # Where a meeting or event took place ("保护大会在哪开的"): only a sentence naming a venue
+    # answers it ("…在天津礼堂举行"), not one that reports the meeting ("917日召开全市…大会").
+    AnswerKind("venue", re.compile(r"在哪(?:里|儿)?(?:开|召开|举办|举行)|在什么地方(?:开|召开|举办|举行)|"
+                                   r"(?:会场|举办地|举办地点|会议地点)(?:在|是)?(?:哪|什么|啥)"),
+               re.compile(r"在[^，。,；;]{2,15}(?:召开|举办|举行|开幕)|礼堂|会堂|会议中心|宾馆|酒店|体育馆|展览馆|会展中心")),
     # How to do something or what to hand in ("开放许可声明如何提交", "需要哪些材料"): a sentence
     # saying what is submitted, where or how answers it; whose procedure it is, is checked
     # in answer.stating (asked_topic, names_topic).

@@ -362,3 +362,11 @@ def test_an_item_number_with_a_topic_or_in_a_twice_numbered_document_is_left_to_
     assert find_document_fact("2030年工作总结里说的不足，第一条是啥", ITEMS) is None  # about the shortcomings
     assert find_document_fact("2031年工作要点第一条", ITEMS) is None  # "一、" twice: which one is meant?
     assert Intent.read("不符合本办法第二条规定的会怎样").document_fact is None
+
+
+def test_where_a_meeting_was_held_wants_a_venue():
+    assert kind_of("天津全市知识产权保护大会在哪开的") == "venue"
+    assert kind_of("双创大赛在哪里举办") == "venue"
+    assert kind_of("质押登记在哪办") == "procedure"  # where to file, not where an event was
+    assert states("保护大会在哪开的", "天津市委理论学习中心组集体学习暨天津市知识产权保护大会在天津礼堂举行。")
+    assert not states("保护大会在哪开的", "917日召开全市知识产权保护大会,体现了天津贯彻落实…的决心")
