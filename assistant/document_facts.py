@@ -196,8 +196,8 @@ def _numbered_item(question: str, document: IndexedDocument) -> DocumentFact | N
     the document numbers no such item."""
     ordinals = _ORDINAL.findall(normalize(question))
     number = _cn_number(ordinals[-1][0]) if ordinals else None
-    if not number:
-        return None
+    if not number or number > 98:
+        return None  # (no policy document here numbers a hundred items)
     rest = _ORDINAL.sub("", _plain(question))
     for name in sorted((_plain(n) for n in _names(document.meta)), key=len, reverse=True):
         rest = rest.replace(name, "") if len(name) >= 2 else rest

@@ -361,6 +361,7 @@ def test_an_item_number_with_a_topic_or_in_a_twice_numbered_document_is_left_to_
     assert find_document_fact("99号公告第二条里的减免比例是多少", ITEMS) is None  # asks a figure, not the item
     assert find_document_fact("2030年工作总结里说的不足，第一条是啥", ITEMS) is None  # about the shortcomings
     assert find_document_fact("2031年工作要点第一条", ITEMS) is None  # "一、" twice: which one is meant?
+    assert find_document_fact("99号公告第100条讲的是什么", ITEMS) is None  # no such number written
     assert Intent.read("不符合本办法第二条规定的会怎样").document_fact is None
 
 
