@@ -290,6 +290,17 @@ def _save_dictionary(path: Path, freq: dict, total: int, word_tags: dict) -> Non
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# An A-not-A ask ("包不包括", "交不交"): jieba may join its first character to the word before
+# ("那里面包不包括" → 那里 / 面包 / 不 / 包括, bread), so the text is cut before it first.
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
+
+
+def _pieces(normalized: str) -> list[str]:
+    """`normalized` cut before each A-not-A ask (the pieces join back to it)."""
+    starts = [0, *(m.start() for m in _A_NOT_A.finditer(normalized) if m.start() > 0), len(normalized)]
+    return [normalized[a:b] for a, b in zip(starts, starts[1:]) if b > a]
+
+
 class PolicyTokenizer:
     """jieba with a policy user dictionary; thread-safe for concurrent queries.
     Use `tokenizer_for(terms)` to share one per dictionary."""
@@ -342,13 +353,13 @@ class PolicyTokenizer:
     def normalized_tokens(self, normalized: str) -> list[str]:
         """`tokens` of text that is already normalised."""
         with self._lock:  # jieba's lazy initialisation is not thread-safe
-            words = list(self._jieba.cut_for_search(normalized))
+            words = [w for piece in _pieces(normalized) for w in self._jieba.cut_for_search(piece)]
         return [w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOPWORDS]
 
     def cut(self, normalized: str) -> list[str]:
         """jieba's plain segmentation (words it does not know are coined by its HMM)."""
         with self._lock:
-            return list(self._jieba.cut(normalized))
+            return [w for piece in _pieces(normalized) for w in self._jieba.cut(piece)]
 
     def knows(self, word: str) -> bool:
         """Is the word in the dictionary (jieba's and the policy terms)?"""
@@ -395,7 +406,7 @@ class PolicyTokenizer:
         with self._lock:
             if self._pos is None:
                 self._pos = self._pos_tokenizer()
-            return [(p.word, p.flag) for p in self._pos.cut(normalized)]
+            return [(p.word, p.flag) for piece in _pieces(normalized) for p in self._pos.cut(piece)]
 
     def names(self, normalized: str) -> list[str]:
         """Place, person and organisation names and long nouns: words that, when a corpus

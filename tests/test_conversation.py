@@ -390,3 +390,10 @@ def test_asking_which_ones_is_not_answered_by_the_count_again(shipped_assistant)
     assert reply.found and "动力电池" in reply.answer
     answer = shipped_assistant.ask("具体哪几条", history=turn(first, reply.answer))
     assert answer.found and "动力电池" in answer.answer
+
+
+def test_a_follow_up_asking_whether_it_includes_a_fee_is_answered_by_the_list(shipped_assistant):
+    first = "专利申请费能申请减缴吗？"
+    reply = shipped_assistant.ask(first)
+    answer = shipped_assistant.ask("那里面包不包括申请附加费？", history=turn(first, reply.answer))
+    assert answer.found and "不包括公布印刷费、申请附加费" in answer.answer

@@ -144,3 +144,13 @@ def test_words_whose_meaning_depends_on_the_context_are_not_in_the_everyday_lexi
 
     table = load_synonyms((EVERYDAY_FILE,))
     assert not {"去年", "上一年", "前年", "今年", "明年", "优惠", "奖金"} & set(table)
+
+
+def test_an_a_not_a_ask_is_not_joined_to_the_word_before():
+    from assistant.tokenize import tokenizer_for
+
+    # jieba alone reads "那里面包不包括" as 那里 / 面包 (bread) / 不 / 包括.
+    tokenizer = tokenizer_for([])
+    assert "面包" not in tokenizer.cut(normalize("那里面包不包括申请附加费？"))
+    assert "面包" not in [w for w, _ in tokenizer.tagged(normalize("那里面包不包括申请附加费？"))]
+    assert "附加费" in tokenizer.normalized_tokens(normalize("那里面包不包括申请附加费？"))
