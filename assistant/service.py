@@ -378,7 +378,9 @@ class Assistant:
             return coverage.of_text([(w, 1.0) for w in nouns], text, in_phrases) >= NEW_NOUN_COVERAGE
         # jieba tags some everyday nouns as place names (东西, "east and west"): a generic noun
         # names nothing the documents would have to mention.
-        names = [w for w in self.searcher.tokenizer.names(normalize(focus(question))) if w not in GENERIC_NOUNS]
+        # What it asks for ("有什么前提条件", tagged a name) is answered by instances, not by the word.
+        names = [w for w in self.searcher.tokenizer.names(normalize(focus(question)))
+                 if w not in GENERIC_NOUNS and not is_asked(w, normalize(question))]
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False
         # What the question asks for ("面向哪些产业", "哪些费用") is answered by instances of it,

@@ -397,3 +397,12 @@ def test_a_follow_up_asking_whether_it_includes_a_fee_is_answered_by_the_list(sh
     reply = shipped_assistant.ask(first)
     answer = shipped_assistant.ask("那里面包不包括申请附加费？", history=turn(first, reply.answer))
     assert answer.found and "不包括公布印刷费、申请附加费" in answer.answer
+
+
+def test_what_a_follow_up_asks_for_need_not_be_named_by_the_documents(shipped_assistant):
+    # jieba tags 前提条件 as a name; it is what is asked ("有什么前提条件"), answered by the
+    # condition itself ("且不涉及权利转移的"), not by the word.
+    first = "批量改申请人名字的话，著录事项变更费怎么收？"
+    reply = shipped_assistant.ask(first)
+    answer = shipped_assistant.ask("上面说的这个有什么前提条件吗", history=turn(first, reply.answer))
+    assert answer.found and "不涉及权利转移" in answer.answer
