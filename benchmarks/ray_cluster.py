@@ -63,9 +63,17 @@ class LocalCluster:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: the probes stay bound until all are chosen (two probes
+    opened one after the other may be given the same port)."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
 
 
 def cluster_env() -> dict[str, str]:
@@ -81,26 +89,36 @@ def local_ray_cluster(num_cpus: int = 2, object_store_mb: int = 200) -> Iterator
     # under the temp dir, so a pytest tmp_path is too deep: a short dir in /tmp instead.
     temp_dir = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
     token_existed = AUTH_TOKEN.exists()
-    port = free_port()
-    command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head",
-               "--node-ip-address=127.0.0.1", f"--port={port}", f"--ray-client-server-port={free_port()}",
-               f"--temp-dir={temp_dir}", f"--num-cpus={num_cpus}",
-               f"--object-store-memory={object_store_mb * 1024 * 1024}",
-               "--include-dashboard=false", "--disable-usage-stats"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=cluster_env(), start_new_session=True, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    cluster = LocalCluster(f"127.0.0.1:{port}", temp_dir, process.pid, 0.0)
+    process = cluster = None
     try:
-        output, _ = process.communicate(timeout=120)
+        for _ in range(2):  # a second try only after a port race (below)
+            if cluster is not None:
+                stop(cluster)  # what the failed start left running
+            port, client_port = free_ports(2)
+            command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head",
+                       "--node-ip-address=127.0.0.1", f"--port={port}", f"--ray-client-server-port={client_port}",
+                       f"--temp-dir={temp_dir}", f"--num-cpus={num_cpus}",
+                       f"--object-store-memory={object_store_mb * 1024 * 1024}",
+                       "--include-dashboard=false", "--disable-usage-stats"]
+            process = subprocess.Popen(command, env=cluster_env(), start_new_session=True, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            cluster = LocalCluster(f"127.0.0.1:{port}", temp_dir, process.pid, 0.0)
+            output, _ = process.communicate(timeout=120)
+            # Ray picks its other components' ports itself; one may take a port chosen here
+            # between the probe and the start ("…port number … used by other components"):
+            # a race, tried once more with new ports.
+            if process.returncode == 0 or "used by other components" not in output:
+                break
         if process.returncode != 0:
             raise RuntimeError(f"ray start failed ({process.returncode}):\n{output[-3000:]}")
         cluster.start_seconds = time.perf_counter() - started
         yield cluster
     finally:
-        if process.poll() is None:
+        if process is not None and process.poll() is None:
             process.kill()
-        stop(cluster)
+        if cluster is not None:
+            stop(cluster)
         shutil.rmtree(temp_dir, ignore_errors=True)
         if not token_existed and AUTH_TOKEN.exists():  # only ever remove what this cluster wrote
             AUTH_TOKEN.unlink()

