@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .errors import AssistantError
 from .places import gazetteer, places_named
 from .query import clean_question, named_years
-from .tokenize import PolicyTokenizer, normalize
+from .tokenize import A_NOT_A, PolicyTokenizer, normalize
 
 MAX_HISTORY_MESSAGES = 10
 ROLES = ("user", "assistant")
@@ -120,7 +120,16 @@ def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
 
 
 # An A-not-A question ("包不包括", "交不交") asks, as 吗 does.
-_ASKS = re.compile(r"([\u4e00-\u9fff])不\1|什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|几|谁|为何|为什么|还是|算不算|\?|？")
+_ASKS = re.compile(A_NOT_A.pattern + r"|什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|几|谁|为何|为什么|还是|算不算|\?|？")
+
+
+# A follow-up asking only which ones ("具体哪几个", "都有哪些"): the instances of what was counted.
+_WHICH_ONES = re.compile(r"^(?:具体|都|分别|到底)?(?:是|有)?(?:哪几个|哪些|哪几家|哪几条|哪几项|哪几种|哪几类|哪几位|哪个)(?:呢|啊|呀)?[？?。！!\s]*$")
+
+
+def asks_only_which_ones(question: str) -> bool:
+    """Does the follow-up ask nothing but which ones ("那具体哪几个呢？")?"""
+    return bool(_WHICH_ONES.match(focus(question)))
 
 
 def refers_to_document(question: str) -> bool:

@@ -198,10 +198,11 @@ def _numbered_item(question: str, document: IndexedDocument) -> DocumentFact | N
     number = _cn_number(ordinals[-1][0]) if ordinals else None
     if not number or number > 98:
         return None  # (no policy document here numbers a hundred items)
+    names = [_plain(n) for n in _names(document.meta)]
     rest = _ORDINAL.sub("", _plain(question))
-    for name in sorted((_plain(n) for n in _names(document.meta)), key=len, reverse=True):
+    for name in sorted(names, key=len, reverse=True):
         rest = rest.replace(name, "") if len(name) >= 2 else rest
-    rest = _outside(rest, _plain(" ".join(_names(document.meta))))  # "减缴办法": part of its title
+    rest = _outside(rest, "".join(names))  # "减缴办法": part of its title
     if _ITEM_ASKING.sub("", _KIND_WORDS.sub("", rest)):
         return None  # a topic of its own: ordinary retrieval answers it
     lines = document.text.splitlines(keepends=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
-from .conversation import (SHORT_FOCUS_CHARS, focus, history_questions, is_asked, is_fragment, last_answer, leads_to_ask,
+from .conversation import (SHORT_FOCUS_CHARS, asks_only_which_ones, focus, history_questions, is_asked, is_fragment, last_answer, leads_to_ask,
                            leans_on_context, naming_document, narrows, opens_new_topic, readings, refers_to_document)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
@@ -67,10 +67,6 @@ def documents_folder(settings: Settings, manifest: dict | None) -> tuple[Path | 
     if recorded.is_dir():
         return recorded, ""
     return None, f"索引记录的文档目录 {recorded} 已不存在：按现有索引回答，不检查文档更新。"
-
-
-# A follow-up asking only which ones ("具体哪几个", "都有哪些"): the instances of what was counted.
-_WHICH_ONES = re.compile(r"^(?:具体|都|分别|到底)?(?:是|有)?(?:哪几个|哪些|哪几家|哪几条|哪几项|哪几种|哪几类|哪几位|哪个)(?:呢|啊|呀)?[？?。！!\s]*$")
 
 
 class Assistant:
@@ -274,7 +270,7 @@ class Assistant:
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
             elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer):
                 continue
-            elif (_WHICH_ONES.match(focus(question)) and previous_answer and reply.citations
+            elif (asks_only_which_ones(question) and previous_answer and reply.citations
                   and normalize(reply.citations[0].quote) in previous_answer and "、" not in reply.citations[0].quote):
                 # "具体哪几个" after "全市7个区成为…": the sentence that gave the count, again, names
                 # none of them (one that lists them, "合成生物、信息安全、动力电池3条产业链", does).

@@ -292,12 +292,12 @@ def _save_dictionary(path: Path, freq: dict, total: int, word_tags: dict) -> Non
 
 # An A-not-A ask ("包不包括", "交不交"): jieba may join its first character to the word before
 # ("那里面包不包括" → 那里 / 面包 / 不 / 包括, bread), so the text is cut before it first.
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
+A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 
 
 def _pieces(normalized: str) -> list[str]:
     """`normalized` cut before each A-not-A ask (the pieces join back to it)."""
-    starts = [0, *(m.start() for m in _A_NOT_A.finditer(normalized) if m.start() > 0), len(normalized)]
+    starts = [0, *(m.start() for m in A_NOT_A.finditer(normalized) if m.start() > 0), len(normalized)]
     return [normalized[a:b] for a, b in zip(starts, starts[1:]) if b > a]
 
 

@@ -318,12 +318,17 @@ def test_an_a_not_a_question_asks_something_of_its_own():
 
 
 @pytest.mark.slow
-def test_everyday_names_of_the_office_and_of_a_remainder_are_understood(shipped_assistant):
+@pytest.mark.parametrize("previous, question, quoted", [
     # 国知局 is the 国家知识产权局; a 零头 of a year is the part under a full year.
-    answer = shipped_assistant.ask("那要是没用国知局的请求书，自己做的表呢？", history=turn("减缴请求书没签字盖章会被驳回吗？"))
-    assert answer.found and "未使用国家知识产权局制定的收费减缴请求书" in answer.answer
-    answer = shipped_assistant.ask("要是补偿期不到一年，零头咋算？", history=turn("专利权补偿期年费多少钱？"))
-    assert answer.found and "不足一年部分不收取" in answer.answer
+    ("减缴请求书没签字盖章会被驳回吗？", "那要是没用国知局的请求书，自己做的表呢？", "未使用国家知识产权局制定的收费减缴请求书"),
+    ("专利权补偿期年费多少钱？", "要是补偿期不到一年，零头咋算？", "不足一年部分不收取"),
+    # 官方的模板 is the form the 国家知识产权局 made; 还没交的费 are the fees not yet paid.
+    ("减缴请求书要是没签字盖章，还能批吗？", "这个请求书必须用官方的模板吗", "未使用国家知识产权局制定的收费减缴请求书"),
+    ("减缴请求批了以后怎么交钱？", "批了之后专利权人换了人，还没交的费怎么办？", "重新提交收费减缴请求"),
+])
+def test_everyday_words_in_a_follow_up_are_understood(shipped_assistant, previous, question, quoted):
+    answer = shipped_assistant.ask(question, history=turn(previous))
+    assert answer.found and quoted in answer.answer
 
 
 def test_a_question_said_to_be_new_is_recognised_unless_it_borrows():
@@ -367,15 +372,6 @@ def test_another_numbered_item_of_the_same_document_is_quoted_whole(shipped_assi
     assert "著录事项变更费" in answer.answer
     refused = shipped_assistant.ask("594号公告第九条讲的是什么")
     assert "没有第九条" in refused.answer
-
-
-@pytest.mark.slow
-def test_everyday_words_for_the_official_form_and_for_unpaid_fees_are_understood(shipped_assistant):
-    # 官方的模板 is the form the 国家知识产权局 made; 还没交的费 are the fees not yet paid.
-    answer = shipped_assistant.ask("这个请求书必须用官方的模板吗", history=turn("减缴请求书要是没签字盖章，还能批吗？"))
-    assert answer.found and "未使用国家知识产权局制定的收费减缴请求书" in answer.answer
-    answer = shipped_assistant.ask("批了之后专利权人换了人，还没交的费怎么办？", history=turn("减缴请求批了以后怎么交钱？"))
-    assert answer.found and "重新提交收费减缴请求" in answer.answer
 
 
 def test_asking_which_ones_is_not_answered_by_the_count_again(shipped_assistant):
