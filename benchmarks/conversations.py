@@ -75,6 +75,9 @@ BLIND15 = BENCH / "conversations_blind15.jsonl"
 # Written by a helper at the start of the nineteenth session from the documents alone (60, ten of
 # each type, 22 with three turns, everyday wording), before any change of that session; only its tables are read.
 BLIND16 = BENCH / "conversations_blind16.jsonl"
+# Written by a helper at the start of the twentieth session from the documents alone (60, ten of
+# each type, 29 with three turns, everyday wording), before any change of that session; only its tables are read.
+BLIND17 = BENCH / "conversations_blind17.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -133,6 +136,8 @@ SETS = {
     "conversations_blind15.jsonl": (BLIND15, "blind: written at the start of the eighteenth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind16.jsonl": (BLIND16, "blind: written at the start of the nineteenth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind17.jsonl": (BLIND17, "blind: written at the start of the twentieth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
