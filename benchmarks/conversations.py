@@ -102,6 +102,9 @@ DEV15 = BENCH / "conversations_dev15.jsonl"
 # Written by a helper at the start of the nineteenth session from the documents alone (72, 16 of them
 # out-of-scope follow-ups, 31 with three turns, everyday words); its failures were read, a development set.
 DEV16 = BENCH / "conversations_dev16.jsonl"
+# Written by a helper at the start of the twentieth session from the documents alone (72, twelve of
+# each type, 35 with three turns, everyday words and fillers); its failures were read, a development set.
+DEV17 = BENCH / "conversations_dev17.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -155,6 +158,8 @@ SETS = {
                                          "documents alone, 24 of its 72 out-of-scope follow-ups, its failures read"),
     "conversations_dev16.jsonl": (DEV16, "a development set: written at the start of the nineteenth session from the "
                                          "documents alone, everyday words, 31 of its 72 with three turns, its failures read"),
+    "conversations_dev17.jsonl": (DEV17, "a development set: written at the start of the twentieth session from the "
+                                         "documents alone, everyday words, 35 of its 72 with three turns, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
