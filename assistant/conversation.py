@@ -19,12 +19,14 @@ from dataclasses import dataclass
 
 from .errors import AssistantError
 from .places import gazetteer, places_named
-from .query import clean_question, named_years
+from .query import clean_question, has_meaningful_text, named_years
 from .tokenize import A_NOT_A, PolicyTokenizer, normalize
 
 MAX_HISTORY_MESSAGES = 10
 ROLES = ("user", "assistant")
-_LEADING_CUE = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又|其中|具体)")
+# "换成我个人名义呢": the same question with another subject.
+_SWAP = r"(?:要是|如果|那)?(?:换成|换作|换了|改成)"
+_LEADING_CUE = re.compile(r"^(?:" + _SWAP + r"|那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又|其中|具体)")
 # "那公司呢", and "企业的话？" (a condition left open: the rest of the question is the last one's).
 _TRAILING = r"(?:(?:的话)?的?呢|的话)[？?！!。.\s]*$"
 _TRAILING_NE = re.compile(_TRAILING)
@@ -33,7 +35,8 @@ _PRONOUN = re.compile(_PRONOUNS.format(qi="其"))
 # What a carried reading drops: the pronouns, but not the 其 of 其他, 其中, 其余 (else "其他费用呢"
 # is shown as "…他费用呢").
 _PRONOUN_ALONE = re.compile(_PRONOUNS.format(qi="其(?![他它中余实次])"))
-_FILLER = re.compile(r"^(?:那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又)|" + _TRAILING + r"|[？?！!。.\s]+$")
+_FILLER = re.compile(r"^(?:" + _SWAP + r"|那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又)|" + _TRAILING
+                     + r"|[？?！!。.\s]+$")
 # "This policy": a follow-up about the document the previous answer quoted.
 _DOCUMENT_PRONOUN = re.compile(r"(?:这|该|此|本|那)(?:个|份|项|部|篇)?(?:政策|文件|办法|通知|公告|规定|总结|要点|文|规划)|^它|它(?:是|从|哪|什么|啥|的)")
 SHORT_FOCUS_CHARS = 8  # a follow-up this short after its cue words is a fragment ("那公司呢")
@@ -69,6 +72,21 @@ def history_questions(history) -> list[str]:
 def last_answer(history) -> str:
     """The last assistant message of a (validated) history, or ""."""
     return next((m["content"] for m in reversed(history[-MAX_HISTORY_MESSAGES:]) if m["role"] == "assistant"), "")
+
+
+# Spoken openers and closers a typed chat keeps ("嗯当时现场坐了多少人", "哦那就是挑个最划算的用哈",
+# "最晚得提前多久交阿"): they hide the cue words (那…) behind them and ask nothing. 哈 opens a
+# filler only when doubled or followed by a pause (哈尔滨 is a place).
+_SPOKEN_OPENER = re.compile(r"^(?:[嗯哦噢呃唔诶哎欸啊]+|哈哈+|(?:好的|好吧|行吧|明白了?|懂了|了解了?|知道了|谢谢|哈)(?=[，,。.！!～~\s]))"
+                            r"[，,。.！!～~\s]*")
+_SPOKEN_CLOSER = re.compile(r"(?<=[\u4e00-\u9fff])[啊阿呀哈哇啦](?=[？?！!。.～~\s]*$)")
+
+
+def without_fillers(question: str) -> str:
+    """The question without spoken fillers at its ends ("嗯当时现场坐了多少人" → "当时现场坐了
+    多少人"); unchanged when it is nothing but them."""
+    text = _SPOKEN_CLOSER.sub("", _SPOKEN_OPENER.sub("", question.strip(), count=1), count=1)
+    return text if has_meaningful_text(text) else question
 
 
 def focus(question: str) -> str:
@@ -120,7 +138,7 @@ def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:
 
 
 # An A-not-A question ("包不包括", "交不交") asks, as 吗 does.
-_ASKS = re.compile(A_NOT_A.pattern + r"|什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|几|谁|为何|为什么|还是|算不算|\?|？")
+_ASKS = re.compile(A_NOT_A.pattern + r"|什么|啥|吗|么|怎么|怎样|咋|哪|如何|是否|能不能|可不可以|有没有|多少|多久|多长|多大|多高|多远|(?<![那这好前])几|谁|为何|为什么|还是|算不算|\?|？")
 
 
 # A follow-up asking only which ones ("具体哪几个", "都有哪些"): the instances of what was counted.

@@ -152,8 +152,8 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("share", re.compile(r"比例|占比|百分之|多少%|几成|减多少|免多少|减免多少|少交多少|少缴多少|少付多少|"
                                    r"省多少|便宜多少|打几折|几折|优惠多少"),
                re.compile(r"[%％]|百分之|\d+成|[一二三四五六七八九]成|免缴|免收")),
-    AnswerKind("duration", re.compile(r"多久|多长时间|几天|要等|多少天|几个工作日|多少个工作日|(?<!哪)几年|多长|多少年|"
-                                      r"几个月|多少个月|几周|几个星期|几个?小时"),
+    AnswerKind("duration", re.compile(r"多久|多长时间|(?<![那这好前])几天|要等|多少天|几个工作日|多少个工作日|(?<![哪那这好前])几年|多长|多少年|"
+                                      r"(?<![那这好前])几个月|多少个月|几周|几个星期|几个?小时"),
                _DURATION),
     AnswerKind("day", re.compile(r"哪天|哪一天|哪日|几号|几月几日|日期"), _DAY),
     AnswerKind("year", re.compile(r"哪年|哪一年|哪几年|几几年"), _YEAR),

@@ -15,7 +15,8 @@ from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, 
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
 from .conversation import (SHORT_FOCUS_CHARS, asks_only_which_ones, focus, history_questions, is_asked, is_fragment, last_answer, leads_to_ask,
-                           leans_on_context, naming_document, narrows, opens_new_topic, readings, refers_to_document)
+                           leans_on_context, naming_document, narrows, opens_new_topic, readings, refers_to_document,
+                           without_fillers)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
@@ -49,7 +50,8 @@ NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its
 # 意义", "结果咋样"), question words tagged as nouns (哪几个) and numbers: a follow-up's answer
 # need not repeat them.
 GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块 "
-                          "全部 所有 全体 整体 整个 同一 手里 手上 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别".split())
+                          "全部 所有 全体 整体 整个 同一 手里 手上 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别 "
+                          "名义".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 
@@ -137,6 +139,9 @@ class Assistant:
             reply = self._answer(cleaned, top_k, filters)
         else:
             reply = self._answer_in_context(cleaned, earlier, top_k, filters, last_answer(history))
+            # The question as typed (the reading may have dropped its spoken fillers).
+            reply = replace(reply, question=cleaned,
+                            resolved_question=reply.resolved_question if reply.context_used else cleaned)
         if history is not None and reply.resolved_question is None:
             reply = replace(reply, resolved_question=cleaned, context_used=False)
         return replace(reply, latency_ms=(time.perf_counter() - started) * 1000)
@@ -161,6 +166,9 @@ class Assistant:
         """Answer a question asked after `earlier` user questions (oldest first)."""
         # Short forms and typos spelt out first ("申清" → 申请): the words a follow-up carries
         # over or swaps must be the documents' words, not a typo taken for a name.
+        # Spoken fillers ("嗯", "哦那…", "…交阿") hide the cue words and ask nothing.
+        question = without_fillers(question)
+        earlier = [without_fillers(q) for q in earlier]
         previous = as_asked = spell_out(earlier[-1])
         if len(earlier) > 1:
             # The previous question may itself have been a follow-up: read it with its own

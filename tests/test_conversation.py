@@ -402,3 +402,57 @@ def test_what_a_follow_up_asks_for_need_not_be_named_by_the_documents(shipped_as
     reply = shipped_assistant.ask(first)
     answer = shipped_assistant.ask("上面说的这个有什么前提条件吗", history=turn(first, reply.answer))
     assert answer.found and "不涉及权利转移" in answer.answer
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("嗯当时现场坐了多少人", "当时现场坐了多少人"),
+    ("哦那就是挑个最划算的用哈", "那就是挑个最划算的用"),
+    ("好的，那公司呢？", "那公司呢？"),
+    ("年费那种，最晚得提前多久交阿", "年费那种，最晚得提前多久交"),
+    ("哈尔滨呢", "哈尔滨呢"),  # a place, not a laugh
+    ("额度多少", "额度多少"),  # 额度, not the filler 额
+    ("啊？", "啊？"),  # nothing but a filler: kept as typed
+])
+def test_spoken_fillers_at_the_ends_are_dropped(typed, read):
+    from assistant.conversation import without_fillers
+
+    assert without_fillers(typed) == read
+
+
+def test_a_filler_no_longer_hides_the_follow_up_cue(tokenizer):
+    from assistant.conversation import without_fillers
+
+    assert not leans_on_context("哦那就是挑个最划算的用哈", tokenizer)
+    assert leans_on_context(without_fillers("哦那就是挑个最划算的用哈"), tokenizer)
+    # "换成…呢" swaps the subject: what follows it is the fragment.
+    assert focus("换成我个人名义去申呢") == "我个人名义去申" and is_fragment("换成中小企业呢")
+
+
+def test_those_few_years_is_no_question():
+    from assistant.query import answer_kind
+
+    # "那几年" / "这几天" point back; they do not ask how many.
+    assert answer_kind("批下来之后多出来的那几年呢") is None
+    assert not is_fragment("那要等几年") and is_fragment("批下来之后多出来的那几年呢")
+    assert answer_kind("审查要等几年").name == "duration"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("previous, question, expected", [
+    # "那几年" points back to the compensation period the last question named.
+    ("我们公司有件专利想申请把保护期补回来，光递这个申请要交多少钱？", "批下来之后多出来的那几年呢", "8000元"),
+    # "换成…呢" swaps the applicant; 名义 ("in whose name") names nothing the answer must repeat.
+    ("我们公司刚起步，没赚什么钱，专利费能不能少交点？要满足啥条件", "换成我个人名义去申呢", "3500元"),
+    # The previous question's closing 啊 is a filler, not part of what it asked.
+    ("申请专利的钱能减多少啊", "我跟朋友俩人一块申请的", "70%"),
+])
+def test_spoken_follow_ups_are_read_with_the_last_question(shipped_assistant, previous, question, expected):
+    answer = shipped_assistant.ask(question, history=turn(previous))
+    assert answer.context_used and answer.found and expected in answer.answer
+
+
+@pytest.mark.slow
+def test_the_question_is_returned_as_typed_with_its_fillers(shipped_assistant):
+    answer = shipped_assistant.ask("嗯，那公司呢？", history=turn("个人申请专利费减缴收入要低于多少"))
+    assert answer.question == "嗯，那公司呢？" and answer.context_used
+    assert "嗯" not in answer.resolved_question
