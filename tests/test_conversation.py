@@ -456,3 +456,13 @@ def test_the_question_is_returned_as_typed_with_its_fillers(shipped_assistant):
     answer = shipped_assistant.ask("嗯，那公司呢？", history=turn("个人申请专利费减缴收入要低于多少"))
     assert answer.question == "嗯，那公司呢？" and answer.context_used
     assert "嗯" not in answer.resolved_question
+
+
+@pytest.mark.slow
+def test_a_follow_up_no_document_answers_alone_is_read_with_the_context(shipped_assistant):
+    # No cue word says it follows up, and alone it is refused (which proof, of what?); read
+    # with the question about small companies' fee reductions, it is answered.
+    previous, question = "小公司想申请专利打折，一年利润得低于多少？", "公司去申请的话要交啥材料证明？"
+    assert not shipped_assistant.ask(question).found
+    answer = shipped_assistant.ask(question, history=turn(previous))
+    assert answer.context_used and answer.found and "企业所得税年度纳税申报表" in answer.answer
