@@ -53,6 +53,8 @@ GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内�
                           "全部 所有 全体 整体 整个 同一 手里 手上 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别 "
                           "名义".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
+# "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
+_EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 
 
@@ -367,6 +369,12 @@ class Assistant:
         expressions = {w for w, flag in self.searcher.tokenizer.tagged(normalize(focus(question))) if flag == "l"}
         nouns = [w for w, weight in words if weight >= 1.0 and w not in GENERIC_NOUNS and w not in expressions]
         if fragment and nouns:
+            example = _EXAMPLE_OF.match(normalize(focus(question)))
+            if example:
+                # "学校这种事业单位呢": 学校 is an example of what is asked about, 事业单位, which
+                # the answer must name. Measured on the conversation sets: +2 −0 (blind13, dev17).
+                category = {w for w, _ in self.searcher.tokenizer.content_words(example.group(1))}
+                nouns = [w for w in nouns if w in category] or nouns
             if reply.citations:
                 # A fragment must be in what the leading quote says (or its document's title),
                 # not only in a section heading above it or in a second citation.

@@ -468,3 +468,10 @@ def test_a_follow_up_no_document_answers_alone_is_read_with_the_context(shipped_
     assert not shipped_assistant.ask(question).found
     answer = shipped_assistant.ask(question, history=turn(previous))
     assert answer.context_used and answer.found and "企业所得税年度纳税申报表" in answer.answer
+
+
+@pytest.mark.slow
+def test_an_example_before_its_kind_need_not_be_named_by_the_answer(shipped_assistant):
+    # "学校这种事业单位": a school is an example; the answer names the kind (事业单位) only.
+    answer = shipped_assistant.ask("学校这种事业单位呢", history=turn("打工的人申请减专利费，要开什么收入证明？"))
+    assert answer.context_used and answer.found and "法人证明材料复印件" in answer.answer
