@@ -100,6 +100,11 @@ def test_a_place_fragment_asks_the_previous_question_about_that_place(tokenizer)
     assert not leans_on_context("北京银行能做专利质押贷款吗", tokenizer)
 
 
+def test_the_x_one_after_a_fee_is_that_fee(tokenizer):
+    texts = [r.text for r in readings("复审的呢", "申请费能不能少交？", tokenizer)]
+    assert "复审费能不能少交？" in texts
+
+
 def test_a_fragment_swaps_the_subject_not_the_asked_attribute_and_a_year_swaps_the_year(tokenizer):
     swapped = [r.text for r in readings("那商标注册费呢", "专利申请费减缴比例是多少", tokenizer) if r.how == "replaced"]
     assert swapped and all("比例是多少" in text for text in swapped)
@@ -475,3 +480,9 @@ def test_an_example_before_its_kind_need_not_be_named_by_the_answer(shipped_assi
     # "学校这种事业单位": a school is an example; the answer names the kind (事业单位) only.
     answer = shipped_assistant.ask("学校这种事业单位呢", history=turn("打工的人申请减专利费，要开什么收入证明？"))
     assert answer.context_used and answer.found and "法人证明材料复印件" in answer.answer
+
+
+@pytest.mark.slow
+def test_the_x_one_after_a_fee_question_asks_about_that_fee(shipped_assistant):
+    answer = shipped_assistant.ask("复审的呢", history=turn("申请费能不能少交？"))
+    assert answer.context_used and answer.found and "复审费" in answer.answer
