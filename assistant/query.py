@@ -92,7 +92,10 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("most", re.compile(r"(?:哪|什么|谁)[^，。？?]{0,12}最(?:多|少|高|低|大|小|早|晚|快|强|长|短)|"
                                   r"最(?:多|少|高|低|大|小|早|晚)的是(?:哪|什么|谁)|"
                                   # "罚得最多的一起罚了多少": the largest of them, not their total
-                                  r"得最(?:多|少|高|低|大|小|重|快)的"),
+                                  r"得最(?:多|少|高|低|大|小|重|快)的|"
+                                  # "考核排第一的是哪个区": the top one
+                                  r"(?:排|排名|排在|名列)第[一1](?:名)?的?(?:是)?(?:哪|什么|谁)|第一名是(?:哪|谁|什么)|"
+                                  r"(?:哪|什么|谁)[^，。？?]{0,12}(?:排名|排在|排|名列)第[一1]"),
                re.compile(r"最|第[一1]|首位|居首|之首|排名|冠军|榜首|领先|首个|首家")),
     # "在全国排第几": a rank, which a figure alone ("31.3件") does not give. With the "得最多的" form
     # above, measured: conversation sets +2 −0 (dev13, dev15), single-question sets unchanged.

@@ -313,6 +313,9 @@ def test_a_rank_or_the_largest_one_is_an_answer_kind():
     assert answer_kind("这个数在全国排第几").name == "rank"
     assert answer_kind("其中罚得最多的一起罚了多少钱").name == "most"
     assert answer_kind("最多能减多少").name != "most"
+    # The top one: "which is first" asks for the one ranked first, not a count.
+    assert answer_kind("考核排第一的是哪个区").name == "most"
+    assert answer_kind("哪个区排名第一").name == "most"
 
 
 def test_an_a_not_a_question_asks_something_of_its_own():
