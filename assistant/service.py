@@ -166,11 +166,11 @@ class Assistant:
     def _answer_in_context(self, question: str, earlier: list[str], top_k: int,
                            filters: Filters | None = None, previous_answer: str = "") -> Answer:
         """Answer a question asked after `earlier` user questions (oldest first)."""
-        # Short forms and typos spelt out first ("申清" → 申请): the words a follow-up carries
-        # over or swaps must be the documents' words, not a typo taken for a name.
         # Spoken fillers ("嗯", "哦那…", "…交阿") hide the cue words and ask nothing.
         question = without_fillers(question)
         earlier = [without_fillers(q) for q in earlier]
+        # Short forms and typos spelt out first ("申清" → 申请): the words a follow-up carries
+        # over or swaps must be the documents' words, not a typo taken for a name.
         previous = as_asked = spell_out(earlier[-1])
         if len(earlier) > 1:
             # The previous question may itself have been a follow-up: read it with its own
