@@ -559,12 +559,12 @@ def fact_answer(query: Query, fact: DocumentFact, document: IndexedDocument, chu
     """A fact about a document from its metadata, with the line of text stating it cited.
     `chunks` are the document's (row, chunk) pairs in order."""
     meta = document.meta
-    where = next((at for at in (document.text.find(e) for e in (*fact.evidence, meta.title)) if at >= 0), 0)
     if not chunks:
         return Answer.from_parts(query.text, [AnswerPart(fact.text)], [], "document")
-    # The chunk holding that place, else the document's first chunk (the title).
-    if fact.span:
-        where = fact.span[0]
+    # The chunk holding that place (a numbered item's start, else the first evidence found),
+    # else the document's first chunk (the title).
+    where = fact.span[0] if fact.span else next(
+        (at for at in (document.text.find(e) for e in (*fact.evidence, meta.title)) if at >= 0), 0)
     row, chunk = next(((r, c) for r, c in chunks if c.start <= where < c.end), chunks[0])
     sentence = next((k for k, (s, e) in enumerate(chunk.sentences) if s <= where < e), 0)
     sentences = [sentence]

@@ -26,7 +26,8 @@ MAX_HISTORY_MESSAGES = 10
 ROLES = ("user", "assistant")
 # "换成我个人名义呢": the same question with another subject.
 _SWAP = r"(?:要是|如果|那)?(?:换成|换作|换了|改成)"
-_LEADING_CUE = re.compile(r"^(?:" + _SWAP + r"|那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又|其中|具体)")
+_CUES = _SWAP + r"|那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又"
+_LEADING_CUE = re.compile(r"^(?:" + _CUES + r"|其中|具体)")
 # "那公司呢", and "企业的话？" (a condition left open: the rest of the question is the last one's).
 _TRAILING = r"(?:(?:的话)?的?呢|的话)[？?！!。.\s]*$"
 _TRAILING_NE = re.compile(_TRAILING)
@@ -35,8 +36,8 @@ _PRONOUN = re.compile(_PRONOUNS.format(qi="其"))
 # What a carried reading drops: the pronouns, but not the 其 of 其他, 其中, 其余 (else "其他费用呢"
 # is shown as "…他费用呢").
 _PRONOUN_ALONE = re.compile(_PRONOUNS.format(qi="其(?![他它中余实次])"))
-_FILLER = re.compile(r"^(?:" + _SWAP + r"|那么|那如果|那要是|那|还有|另外|要是|如果是|如果|再问一下|再问|又)|" + _TRAILING
-                     + r"|[？?！!。.\s]+$")
+# What `focus` drops: the leading cues (其中, 具体 stay: they narrow), a trailing 呢, end marks.
+_FILLER = re.compile(r"^(?:" + _CUES + r")|" + _TRAILING + r"|[？?！!。.\s]+$")
 # "This policy": a follow-up about the document the previous answer quoted.
 _DOCUMENT_PRONOUN = re.compile(r"(?:这|该|此|本|那)(?:个|份|项|部|篇)?(?:政策|文件|办法|通知|公告|规定|总结|要点|文|规划)|^它|它(?:是|从|哪|什么|啥|的)")
 SHORT_FOCUS_CHARS = 8  # a follow-up this short after its cue words is a fragment ("那公司呢")

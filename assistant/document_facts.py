@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .query import Query
 from .store import IndexedDocument
@@ -206,7 +207,7 @@ def _numbered_item(question: str, document: IndexedDocument) -> DocumentFact | N
     if _ITEM_ASKING.sub("", _KIND_WORDS.sub("", rest)):
         return None  # a topic of its own: ordinary retrieval answers it
     lines = document.text.splitlines(keepends=True)
-    starts = [sum(len(x) for x in lines[:i]) for i in range(len(lines))]
+    starts = [0, *accumulate(len(line) for line in lines)]  # where each line begins
     spoken = _spoken(number)
     title = document.meta.short_title or document.meta.title
     # Articles first: a document of articles ("第四条") may also number lists inside them ("四、").

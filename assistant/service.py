@@ -365,11 +365,12 @@ class Assistant:
             # `in_phrases`, the question's Query.alternatives).
             return coverage.alternatives(word, in_phrases)
 
+        focused = normalize(focus(question))  # what the follow-up names, without its cue words
         # Fixed expressions ("算在里面") are wording, not something the answer must name.
-        expressions = {w for w, flag in self.searcher.tokenizer.tagged(normalize(focus(question))) if flag == "l"}
+        expressions = {w for w, flag in self.searcher.tokenizer.tagged(focused) if flag == "l"}
         nouns = [w for w, weight in words if weight >= 1.0 and w not in GENERIC_NOUNS and w not in expressions]
         if fragment and nouns:
-            example = _EXAMPLE_OF.match(normalize(focus(question)))
+            example = _EXAMPLE_OF.match(focused)
             if example:
                 # "学校这种事业单位呢": 学校 is an example of what is asked about, 事业单位, which
                 # the answer must name. Measured on the conversation sets: +2 −0 (blind13, dev17).
@@ -382,8 +383,7 @@ class Assistant:
                 text = normalize(f"{lead.quote} {lead.title}")
             # The fragment whole first: jieba may split a short everyday word ("实审费" →
             # 实 / 审费) that the lexicon knows whole (→ 实质审查费).
-            whole = normalize(focus(question))
-            if any(alt in text for alt in alternatives(whole)):
+            if any(alt in text for alt in alternatives(focused)):
                 return True
             if all(any(alt in text for alt in alternatives(w)) for w in nouns):
                 return True
@@ -394,7 +394,7 @@ class Assistant:
         # jieba tags some everyday nouns as place names (东西, "east and west"): a generic noun
         # names nothing the documents would have to mention.
         # What it asks for ("有什么前提条件", tagged a name) is answered by instances, not by the word.
-        names = [w for w in self.searcher.tokenizer.names(normalize(focus(question)))
+        names = [w for w in self.searcher.tokenizer.names(focused)
                  if w not in GENERIC_NOUNS and not is_asked(w, normalize(question))]
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False
