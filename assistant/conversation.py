@@ -92,7 +92,8 @@ def without_fillers(question: str) -> str:
 
 def focus(question: str) -> str:
     """The question without its follow-up cue words and fillers: "那公司呢？" → "公司"."""
-    return _FILLER.sub("", question.strip()).strip() or question.strip()
+    text = _FILLER.sub("", question.strip()).strip()
+    return _ONLY_CUE.sub("", text).strip() or text or question.strip()
 
 
 # "北京是多少？", "上海那边怎么样": a place and a bare ask; the rest is the last question's.
@@ -101,7 +102,10 @@ _BARE_ASK = re.compile(r"(?:那边|这边|那里|这里)?(?:的)?(?:是|有|能|
 
 # A follow-up that narrows the last question to a case or a part of it: "其中银奖几个",
 # "具体哪些行业能走", "要是两个人一起申请呢", "我们是两家公司一起申请的".
-_NARROWING_CUE = re.compile(r"^(?:其中|具体|只看|只算|只问|光算|光看|我们|我是|我跟|我家|要是|如果|假如|万一)")
+# "光是下企业的呢", "只说小公司的": only part of the last question's case; the words ask nothing.
+_ONLY = r"光是|光说|光看|光算|只说|只看|只算|只问|单说|单看|就说|仅看|仅说"
+_ONLY_CUE = re.compile(r"^(?:" + _ONLY + ")")
+_NARROWING_CUE = re.compile(r"^(?:其中|具体|" + _ONLY + r"|我们|我是|我跟|我家|要是|如果|假如|万一)")
 
 
 def narrows(question: str) -> bool:

@@ -238,8 +238,11 @@ def test_the_previous_turn_is_read_with_its_own_predecessor_even_without_a_cue(s
 
 
 def test_narrowing_follow_ups_are_recognised():
-    for question in ["具体哪些行业能走", "其中银奖几个", "要是两个人一起申请呢", "我们是两家公司一起申请的", "只看发明专利呢"]:
+    for question in ["具体哪些行业能走", "其中银奖几个", "要是两个人一起申请呢", "我们是两家公司一起申请的", "只看发明专利呢",
+                     "光是去企业的呢", "只说小公司的"]:
         assert narrows(question), question
+    # "光是/只说" ask nothing: what the follow-up names is the rest.
+    assert focus("光是去企业的呢") == "去企业" and focus("那只说小公司呢") == "小公司"
     for question in ["那公司呢", "它从哪天开始施行", "北京呢？", "天津2021年专利授权量是多少"]:
         assert not narrows(question), question
 
@@ -290,6 +293,8 @@ def test_what_a_follow_up_asks_must_be_stated_about_what_it_names(shipped_assist
     ("打工的人申请减专利费，要开什么收入证明？", "学校这种事业单位呢", "法人证明材料复印件"),
     # "复审的呢" after a question about a fee: the 复审 fee.
     ("申请费能不能少交？", "复审的呢", "复审费"),
+    # "光是…的呢" narrows to a part of the last question's case; 光是 names nothing.
+    ("为群众办实事那次，局里派了多少人出去服务", "光是去企业的呢", "326户次"),
 ])
 def test_follow_ups_answered_with_the_last_question(shipped_assistant, previous, question, expected):
     answer = shipped_assistant.ask(question, history=turn(previous))
