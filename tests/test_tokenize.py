@@ -121,6 +121,8 @@ def test_short_forms_are_spelt_out_with_the_documents_terms():
     assert spell_out("费减备案几天批下来") == "费用减缴备案几天批下来"
     assert spell_out("企业申请费减有啥要求") == "企业申请费用减缴有啥要求"
     assert spell_out("专力费能打折吗") == "专利收费能打折吗"  # a typo, then the short form
+    # 知产 is in jieba's dictionary, but so rare that "推知产保险" is cut 推知 / 产 / 保险.
+    assert spell_out("哪些公司在推知产保险") == "哪些公司在推知识产权保险"
     # Words that only contain the short form stay as they are.
     for kept in ("专利费用减缴", "专利年费减缴能管几年", "收费减缴请求书", "专利费减缴的比例", "申请费减半吗"):
         assert spell_out(kept) == kept
