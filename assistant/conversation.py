@@ -31,7 +31,9 @@ _LEADING_CUE = re.compile(r"^(?:" + _CUES + r"|其中|具体)")
 # "那公司呢", and "企业的话？" (a condition left open: the rest of the question is the last one's).
 _TRAILING = r"(?:(?:的话)?的?呢|的话)[？?！!。.\s]*$"
 _TRAILING_NE = re.compile(_TRAILING)
-_PRONOUNS = r"它们|它|这个|这份|这项|这些|这部|这次|这里面|里面|该|{qi}|上述|前述|此|本办法|本公告"
+# 这俩 / 那两个 ("除了这俩，别的费用咋算"): the two things the last turns named. Measured on the
+# conversation sets: +4 −1 (pronoun follow-ups).
+_PRONOUNS = r"它们|它|这俩|那俩|这两个|那两个|这个|这份|这项|这些|这部|这次|这里面|里面|该|{qi}|上述|前述|此|本办法|本公告"
 _PRONOUN = re.compile(_PRONOUNS.format(qi="其"))
 # What a carried reading drops: the pronouns, but not the 其 of 其他, 其中, 其余 (else "其他费用呢"
 # is shown as "…他费用呢").
