@@ -214,6 +214,20 @@ def _year_pattern(year: int) -> re.Pattern:
 _THE_X_ONE = re.compile(r"的呢[？?！!。.\s]*$")
 
 
+# "有专门给青少年的吗": a head noun left out after 的, the one the last question asked about.
+_ELIDED_HEAD = re.compile(r"的(?=(?:吗|么|啊|呀|吧)?$)")
+
+
+def asked_head(question_normalized: str, tokenizer: PolicyTokenizer) -> str | None:
+    """The noun a question asks which ones of ("办了哪些比赛" → 比赛), or None."""
+    asked = re.search(_QUESTION_WORDS, question_normalized)
+    if not asked:
+        return None
+    rest = question_normalized[asked.end():]
+    words = [w for w, weight in tokenizer.content_words(rest) if weight >= 1.0]
+    return words[0] if words and len(words[0]) >= 2 and rest.startswith(words[0]) else None
+
+
 def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[Reading]:
     """Candidate standalone readings of `question` after `previous` (alone first)."""
     out = [Reading(question, "alone"), Reading(f"{previous.rstrip('？?。')}，{question}", "concatenated")]
@@ -257,9 +271,16 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
             out.append(Reading(" ".join([*frame, new]) + (asked.group(0) if asked else ""), "sibling"))
     carried = [w for w in subject_words(previous, tokenizer)
                if w not in new_normalized and not is_asked(w, previous_normalized)]
+    stripped = _PRONOUN_ALONE.sub("", new) or new
     if carried:
-        stripped = _PRONOUN_ALONE.sub("", new) or new
         out.append(Reading(" ".join(carried) + " " + stripped, "carried"))
+    head = asked_head(previous_normalized, tokenizer)
+    own_ask = re.search(_QUESTION_WORDS, new_normalized)  # "有哪几家…的" names its own head
+    if head and head not in new_normalized and not own_ask and _ELIDED_HEAD.search(stripped):
+        # "有专门给青少年的吗" after "…办了哪些比赛": "有专门给青少年的比赛吗". Measured on
+        # the conversation sets (with 专门 a generic noun): +4 −1 (blind +2 −1).
+        headed = _ELIDED_HEAD.sub("的" + head, stripped, count=1)
+        out.append(Reading(" ".join([*carried, headed]), "headed"))
     seen, unique = set(), []
     for reading in out:
         if reading.text not in seen:

@@ -51,7 +51,7 @@ NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its
 # need not repeat them.
 GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块 "
                           "全部 所有 全体 整体 整个 同一 手里 手上 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别 "
-                          "名义".split())
+                          "名义 专门".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 # "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
 _EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")

@@ -296,6 +296,8 @@ def test_what_a_follow_up_asks_must_be_stated_about_what_it_names(shipped_assist
     ("申请费能不能少交？", "复审的呢", "复审费"),
     # "光是…的呢" narrows to a part of the last question's case; 光是 names nothing.
     ("为群众办实事那次，局里派了多少人出去服务", "光是去企业的呢", "326户次"),
+    # "有专门给青少年的吗": the 比赛 the last question asked which ones of is left out after 的.
+    ("天津去年都搞了哪些比赛", "有专门给青少年的吗", "青少年小发明大赛"),
 ])
 def test_follow_ups_answered_with_the_last_question(shipped_assistant, previous, question, expected):
     answer = shipped_assistant.ask(question, history=turn(previous))
@@ -478,3 +480,12 @@ def test_a_follow_up_no_document_answers_alone_is_read_with_the_context(shipped_
     assert not shipped_assistant.ask(question).found
     answer = shipped_assistant.ask(question, history=turn(previous))
     assert answer.context_used and answer.found and "企业所得税年度纳税申报表" in answer.answer
+
+
+def test_a_head_noun_left_out_after_de_is_the_one_last_asked_about(tokenizer):
+    """"有专门给青少年的吗" after "…办了哪些比赛" asks about 比赛; a follow-up with its own
+    question word ("有哪几家跟着一起弄的") has its own head."""
+    texts = [r.text for r in readings("有专门给青少年的吗", "天津去年都办了哪些比赛", tokenizer)]
+    assert any(t.endswith("有专门给青少年的比赛吗") for t in texts), texts
+    texts = [r.text for r in readings("那保险公司呢，有哪几家跟着一起弄的", "天津跟哪些银行对接过贷款", tokenizer)]
+    assert not any(t.endswith("的银行") for t in texts), texts
