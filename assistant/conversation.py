@@ -157,6 +157,15 @@ def asks_only_which_ones(question: str) -> bool:
     return bool(_WHICH_ONES.match(focus(question)))
 
 
+# "那个纲要后来报到哪儿去了", "它是依托哪个单位建的": something the last answer named.
+_POINTS_BACK = re.compile(r"它|这个|那个|这家|那家|这项|那项|这位|那位|这些|那些|该|其(?![他它中余实次])|上述")
+
+
+def points_back(question: str) -> bool:
+    """Does the follow-up point back at something named before ("那个纲要…", "它…")?"""
+    return bool(_POINTS_BACK.search(question))
+
+
 def refers_to_document(question: str) -> bool:
     """Does the follow-up speak of "this policy/document" ("这份文件", "该办法", "它从哪天施行")?"""
     return bool(_DOCUMENT_PRONOUN.search(question))

@@ -489,3 +489,15 @@ def test_a_head_noun_left_out_after_de_is_the_one_last_asked_about(tokenizer):
     assert any(t.endswith("有专门给青少年的比赛吗") for t in texts), texts
     texts = [r.text for r in readings("那保险公司呢，有哪几家跟着一起弄的", "天津跟哪些银行对接过贷款", tokenizer)]
     assert not any(t.endswith("的银行") for t in texts), texts
+
+
+@pytest.mark.slow
+def test_a_follow_up_about_what_the_last_answer_named_is_not_answered_by_repeating_it(shipped_assistant):
+    """"它是靠哪家单位建起来的" asks something new of the centre the last answer named: the
+    sentence that named it does not answer that."""
+    history = []
+    for question in ["2021年天津在哪几条产业链上布局了知识产权运营中心", "其中哪个成了国家级的"]:
+        reply = shipped_assistant.ask(question, history=list(history))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply.answer}]
+    answer = shipped_assistant.ask("它是靠哪家单位建起来的", history=history)
+    assert answer.found and answer.context_used and "中科院天津工业生物技术研究所" in answer.answer
