@@ -260,9 +260,13 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
     if len(new) <= SHORT_FOCUS_CHARS:
         # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of the
         # previous question's subject words (not of what it asks: "比例是多少").
-        for word in subject_words(previous, tokenizer):
-            if word in new_normalized or is_asked(word, previous_normalized) or len(word) < 2:
-                continue  # a single character ("交") is a verb or a fragment, not a subject
+        swappable = [w for w in subject_words(previous, tokenizer)
+                     if w not in new_normalized and not is_asked(w, previous_normalized) and len(w) >= 2]
+        # (a single character, "交", is a verb or a fragment, not a subject.) A word of the same
+        # kind as the new one ("实审费" for "申请费", not for "客户") is the one it takes the place of.
+        # Measured on the conversation sets: +1 −0 (dev12).
+        same_kind = [w for w in swappable if new_normalized and w[-1] == new_normalized[-1]]
+        for word in same_kind or swappable:
             at = previous_normalized.find(word)
             if at >= 0:
                 out.append(Reading(previous[:at] + new + previous[at + len(word):], "replaced"))

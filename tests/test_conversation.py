@@ -501,3 +501,10 @@ def test_a_follow_up_about_what_the_last_answer_named_is_not_answered_by_repeati
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply.answer}]
     answer = shipped_assistant.ask("它是靠哪家单位建起来的", history=history)
     assert answer.found and answer.context_used and "中科院天津工业生物技术研究所" in answer.answer
+
+
+def test_a_fragment_takes_the_place_of_a_word_of_its_own_kind(tokenizer):
+    """"那实审费呢" after a question naming 客户 and 申请费 swaps the fee, not the client."""
+    texts = [r.text for r in readings("那实审费呢", "客户的PCT是国家局检索的，进国家阶段申请费还要交吗", tokenizer)
+             if r.how == "replaced"]
+    assert texts == ["客户的PCT是国家局检索的，进国家阶段实审费还要交吗"], texts
