@@ -52,7 +52,7 @@ class HistoryError(AssistantError):
 @dataclass(frozen=True)
 class Reading:
     text: str  # the question as it would be asked alone
-    how: str  # alone | concatenated | replaced | carried
+    how: str  # alone | concatenated | replaced | sibling | carried | headed
 
 
 def history_questions(history) -> list[str]:
@@ -157,7 +157,8 @@ def asks_only_which_ones(question: str) -> bool:
     return bool(_WHICH_ONES.match(focus(question)))
 
 
-# "那个纲要后来报到哪儿去了", "它是依托哪个单位建的": something the last answer named.
+# "那个纲要后来报到哪儿去了", "它是依托哪个单位建的": something the last answer named (not the
+# document pronouns of _PRONOUNS, 此 / 本办法 / 里面, nor 这份 / 这次).
 _POINTS_BACK = re.compile(r"它|这个|那个|这家|那家|这项|那项|这位|那位|这些|那些|该|其(?![他它中余实次])|上述")
 
 
