@@ -35,9 +35,10 @@ _TRAILING_NE = re.compile(_TRAILING)
 # conversation sets: +4 −1 (pronoun follow-ups).
 _PRONOUNS = r"它们|它|这俩|那俩|这两个|那两个|这个|这份|这项|这些|这部|这次|这里面|里面|该|{qi}|上述|前述|此|本办法|本公告"
 _PRONOUN = re.compile(_PRONOUNS.format(qi="其"))
-# What a carried reading drops: the pronouns, but not the 其 of 其他, 其中, 其余 (else "其他费用呢"
-# is shown as "…他费用呢").
-_PRONOUN_ALONE = re.compile(_PRONOUNS.format(qi="其(?![他它中余实次])"))
+# 其 as a pronoun, not the 其 of 其他, 其中, 其余 (else "其他费用呢" is shown as "…他费用呢").
+_QI_ALONE = "其(?![他它中余实次])"
+# What a carried reading drops: the pronouns.
+_PRONOUN_ALONE = re.compile(_PRONOUNS.format(qi=_QI_ALONE))
 # What `focus` drops: the leading cues (其中, 具体 stay: they narrow), a trailing 呢, end marks.
 _FILLER = re.compile(r"^(?:" + _CUES + r")|" + _TRAILING + r"|[？?！!。.\s]+$")
 # "This policy": a follow-up about the document the previous answer quoted.
@@ -159,7 +160,7 @@ def asks_only_which_ones(question: str) -> bool:
 
 # "那个纲要后来报到哪儿去了", "它是依托哪个单位建的": something the last answer named (not the
 # document pronouns of _PRONOUNS, 此 / 本办法 / 里面, nor 这份 / 这次).
-_POINTS_BACK = re.compile(r"它|这个|那个|这家|那家|这项|那项|这位|那位|这些|那些|该|其(?![他它中余实次])|上述")
+_POINTS_BACK = re.compile(r"它|这个|那个|这家|那家|这项|那项|这位|那位|这些|那些|该|" + _QI_ALONE + "|上述")
 
 
 def points_back(question: str) -> bool:
@@ -258,13 +259,15 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
         # "2022年呢" after "天津2021年专利授权量多少": the same question about that year.
         return [Reading(question, "alone"), out[1],
                 Reading(_year_pattern(years_before[0]).sub(f"{years_asked[0]}年", previous, count=1), "replaced")]
+    # The previous question's subject words the new one does not name (not what it asks: "比例是多少").
+    carried = [w for w in subject_words(previous, tokenizer)
+               if w not in new_normalized and not is_asked(w, previous_normalized)]
     if len(new) <= SHORT_FOCUS_CHARS:
-        # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of the
-        # previous question's subject words (not of what it asks: "比例是多少").
-        swappable = [w for w in subject_words(previous, tokenizer)
-                     if w not in new_normalized and not is_asked(w, previous_normalized) and len(w) >= 2]
-        # (a single character, "交", is a verb or a fragment, not a subject.) A word of the same
-        # kind as the new one ("实审费" for "申请费", not for "客户") is the one it takes the place of.
+        # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of them
+        # (a single character, "交", is a verb or a fragment, not a subject).
+        swappable = [w for w in carried if len(w) >= 2]
+        # A word of the same kind as the new one ("实审费" for "申请费", not for "客户") is the one
+        # it takes the place of.
         # Measured on the conversation sets: +1 −0 (dev12).
         same_kind = [w for w in swappable if new_normalized and w[-1] == new_normalized[-1]]
         for word in same_kind or swappable:
@@ -283,8 +286,6 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
             frame += [f"{y}年" for y in years_before if str(y) not in new_normalized]
             asked = re.search(_QUESTION_WORDS, previous_normalized)
             out.append(Reading(" ".join([*frame, new]) + (asked.group(0) if asked else ""), "sibling"))
-    carried = [w for w in subject_words(previous, tokenizer)
-               if w not in new_normalized and not is_asked(w, previous_normalized)]
     stripped = _PRONOUN_ALONE.sub("", new) or new
     if carried:
         out.append(Reading(" ".join(carried) + " " + stripped, "carried"))

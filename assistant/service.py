@@ -249,6 +249,9 @@ class Assistant:
             candidates += [r for r in readings(question, as_asked, tokenizer)[1:] if r.text not in seen]
         replies: dict[str, Answer] = {}
 
+        def repeats_last_answer(reply: Answer) -> bool:
+            return bool(reply.citations) and normalize(reply.citations[0].quote) in previous_answer
+
         def answer_reading(text: str) -> Answer:
             # A reading may be tried more than once (the narrowing shortcut, the loop, the
             # refusal's fallback): search it once.
@@ -280,8 +283,8 @@ class Assistant:
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
             elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer):
                 continue
-            elif (asks_only_which_ones(question) and previous_answer and reply.citations
-                  and normalize(reply.citations[0].quote) in previous_answer and "、" not in reply.citations[0].quote):
+            elif (asks_only_which_ones(question) and previous_answer and repeats_last_answer(reply)
+                  and "、" not in reply.citations[0].quote):
                 # "具体哪几个" after "全市7个区成为…": the sentence that gave the count, again, names
                 # none of them (one that lists them, "合成生物、信息安全、动力电池3条产业链", does).
                 continue
@@ -291,8 +294,7 @@ class Assistant:
             # the last answer named asks something new of it, so a reading that quotes the last
             # answer again gives way to one that says something new. Measured on the conversation
             # sets: +5 −1 (blind +1 −1; for every follow-up, not only pointing ones, +7 −6).
-            fresh = [(r, reply) for r, reply in valid if not reply.citations
-                     or normalize(reply.citations[0].quote) not in previous_answer]
+            fresh = [(r, reply) for r, reply in valid if not repeats_last_answer(reply)]
             valid = fresh or valid
         if valid:
             reading, reply = max(valid, key=lambda pair: pair[1].confidence)
@@ -402,13 +404,13 @@ class Assistant:
         # jieba tags some everyday nouns as place names (东西, "east and west"): a generic noun
         # names nothing the documents would have to mention.
         # What it asks for ("有什么前提条件", tagged a name) is answered by instances, not by the word.
+        asked_in = normalize(question)
         names = [w for w in self.searcher.tokenizer.names(focused)
-                 if w not in GENERIC_NOUNS and not is_asked(w, normalize(question))]
+                 if w not in GENERIC_NOUNS and not is_asked(w, asked_in)]
         if not all(any(coverage.document_frequency(alt) for alt in alternatives(w)) for w in names):
             return False
         # What the question asks for ("面向哪些产业", "哪些费用") is answered by instances of it,
         # which need not repeat the word.
-        asked_in = normalize(question)
         own_nouns = [(w, 1.0) for w in nouns if not _QUESTION_WORD.search(w) and not w.isdigit()
                      and not is_asked(w, asked_in) and not leads_to_ask(w, asked_in, names)]
         new_nouns = [(w, weight) for w, weight in own_nouns if w not in previous_normalized]
