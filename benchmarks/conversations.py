@@ -81,6 +81,9 @@ BLIND17 = BENCH / "conversations_blind17.jsonl"
 # Written by a helper at the start of the twenty-first session from the documents alone (60, ten of
 # each type, 30 with three turns, everyday wording), before any change of that session; only its tables are read.
 BLIND18 = BENCH / "conversations_blind18.jsonl"
+# Written by a helper at the start of the twenty-second session from the documents alone (60, ten of
+# each type, 29 with three turns, everyday wording from thirteen kinds of asker), before any change of that session.
+BLIND19 = BENCH / "conversations_blind19.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -111,6 +114,9 @@ DEV17 = BENCH / "conversations_dev17.jsonl"
 # Written by a helper at the start of the twenty-first session from the documents alone (72, twelve of
 # each type, 41 with three turns, phone-typed everyday words, fillers and slips); its failures are read, a development set.
 DEV18 = BENCH / "conversations_dev18.jsonl"
+# Written by a helper at the start of the twenty-second session from the documents alone (72, twelve of
+# each type, 35 with three turns, phone-typed everyday words, fillers and slips); its failures are read, a development set.
+DEV19 = BENCH / "conversations_dev19.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -150,6 +156,8 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind18.jsonl": (BLIND18, "blind: written at the start of the twenty-first session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind19.jsonl": (BLIND19, "blind: written at the start of the twenty-second session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -170,6 +178,8 @@ SETS = {
                                          "documents alone, everyday words, 35 of its 72 with three turns, its failures read"),
     "conversations_dev18.jsonl": (DEV18, "a development set: written at the start of the twenty-first session from the "
                                          "documents alone, phone-typed words, 41 of its 72 with three turns, its failures read"),
+    "conversations_dev19.jsonl": (DEV19, "a development set: written at the start of the twenty-second session from the "
+                                         "documents alone, phone-typed words, 35 of its 72 with three turns, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
