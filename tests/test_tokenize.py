@@ -123,8 +123,14 @@ def test_short_forms_are_spelt_out_with_the_documents_terms():
     assert spell_out("专力费能打折吗") == "专利收费能打折吗"  # a typo, then the short form
     # 知产 is in jieba's dictionary, but so rare that "推知产保险" is cut 推知 / 产 / 保险.
     assert spell_out("哪些公司在推知产保险") == "哪些公司在推知识产权保险"
+    # The spoken name of a fee ("复审的钱", "实审那笔费用", "申请那个费") is that fee.
+    assert spell_out("复审的钱也能减吗") == "复审费也能减吗"
+    assert spell_out("那复审那笔费用也一样能减吗") == "那复审费也一样能减吗"
+    assert spell_out("实审那笔钱能减吗") == "实质审查费能减吗"
+    assert spell_out("申请那个费要交吗") == "申请费要交吗"
     # Words that only contain the short form stay as they are.
-    for kept in ("专利费用减缴", "专利年费减缴能管几年", "收费减缴请求书", "专利费减缴的比例", "申请费减半吗"):
+    for kept in ("专利费用减缴", "专利年费减缴能管几年", "收费减缴请求书", "专利费减缴的比例", "申请费减半吗",
+                 "复审费能减吗", "申请的材料"):
         assert spell_out(kept) == kept
     documents = "".join(normalize(p.read_text(encoding="utf-8"))
                         for p in (Path(__file__).resolve().parent.parent / "documents").glob("*.txt"))
