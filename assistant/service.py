@@ -14,8 +14,8 @@ from pathlib import Path
 from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
-from .conversation import (SHORT_FOCUS_CHARS, asks_only_which_ones, focus, history_questions, is_asked, is_fragment, last_answer, leads_to_ask,
-                           leans_on_context, naming_document, narrows, opens_new_topic, points_back, readings,
+from .conversation import (SHORT_FOCUS_CHARS, asked_case, asks_only_which_ones, focus, history_questions, is_asked, is_fragment,
+                           last_answer, leads_to_ask, leans_on_context, naming_document, narrows, opens_new_topic, points_back, readings,
                            refers_to_document, without_fillers)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
@@ -232,6 +232,9 @@ class Assistant:
             # Measured on the conversation sets: +1 −0 (dev12).
             return replace(alone, resolved_question=question, context_used=False)
         own_words = tokenizer.content_words(normalize(focus(question)))
+        # "还有别的渠道吗，找人民调解行不行": its example reading must be about the case it names.
+        case = asked_case(question) or ""
+        case_words = tokenizer.content_words(normalize(case))
         fragment = is_fragment(question)
         # A statement that narrows ("我们是两家公司一起申请的") asks nothing of its own: it is
         # the last question asked of the asker's case, though it names a subject.
@@ -281,7 +284,9 @@ class Assistant:
                 if not (fragment or asks_document_fact):
                     continue  # the previous question's "when was it issued" must not answer a new ask
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
-            elif not self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer):
+            elif not (self._mentions(reply, case_words, False, case, normalize(previous), parsed, previous_answer)
+                      if reading.how == "example" else
+                      self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer)):
                 continue
             elif (asks_only_which_ones(question) and previous_answer and repeats_last_answer(reply)
                   and "、" not in reply.citations[0].quote):

@@ -508,3 +508,21 @@ def test_a_fragment_takes_the_place_of_a_word_of_its_own_kind(tokenizer):
     texts = [r.text for r in readings("那实审费呢", "客户的PCT是国家局检索的，进国家阶段申请费还要交吗", tokenizer)
              if r.how == "replaced"]
     assert texts == ["客户的PCT是国家局检索的，进国家阶段实审费还要交吗"], texts
+
+
+def test_a_case_named_after_asking_for_others_is_what_is_asked():
+    """"还有别的X吗，比如Y": Y is the case asked about; a second ask ("哪几条") is no case."""
+    from assistant.conversation import asked_case
+
+    assert asked_case("还有啥情况会被驳回吗，比如没盖章") == "没盖章"
+    assert asked_case("还有别的办法吗，像找调解委员会那种") == "找调解委员会"
+    assert asked_case("还有别的产业链吗，哪几条") is None
+    assert asked_case("还有，公司的呢") is None
+    assert asked_case("还有别的吗") is None
+
+
+def test_a_follow_up_asking_for_others_is_answered_about_its_example(shipped_assistant):
+    # Read with the whole last question, the example drowns in its words and nothing is answered.
+    answer = shipped_assistant.ask("还有啥情况会被驳回吗，比如没盖章", history=turn("减缴请求书要怎么填"))
+    assert answer.found and answer.context_used
+    assert "未签字或者盖章" in answer.answer
