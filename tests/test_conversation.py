@@ -77,6 +77,13 @@ def test_readings_replace_a_subject_word_or_carry_the_subject(tokenizer):
     assert carried.how == "carried" and carried.text.startswith("专利收费减缴") and "它" not in carried.text
 
 
+def test_a_follow_up_with_a_pronoun_swaps_no_subject_word(tokenizer):
+    """"那它后来结果咋样" is about the subject the last question named: no word is replaced."""
+    hows = [r.how for r in readings("那它后来结果咋样", "商标巡回评审庭挂牌那天审了什么案子", tokenizer)]
+    assert "replaced" not in hows and "carried" in hows
+    assert "replaced" in [r.how for r in readings("那公司咋样", "个人申请专利费减缴有啥条件", tokenizer)]
+
+
 def test_a_carried_reading_keeps_the_qi_of_qita(tokenizer):
     # 其 is dropped as a pronoun ("其有效期"), not out of 其他 (the reading is shown as "理解为：…").
     carried = readings("其他费用要几天", "申请费想减免的话，什么时候提出来？", tokenizer)[-1]
