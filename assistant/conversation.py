@@ -80,8 +80,9 @@ def last_answer(history) -> str:
 
 # Spoken openers and closers a typed chat keeps ("嗯当时现场坐了多少人", "哦那就是挑个最划算的用哈",
 # "最晚得提前多久交阿"): they hide the cue words (那…) behind them and ask nothing. 哈 opens a
-# filler only when doubled or followed by a pause (哈尔滨 is a place).
-_SPOKEN_OPENER = re.compile(r"^(?:[嗯哦噢呃唔诶哎欸啊]+|哈哈+|(?:好的|好吧|行吧|明白了?|懂了|了解了?|知道了|谢谢|哈)(?=[，,。.！!～~\s]))"
+# filler only when doubled or followed by a pause (哈尔滨 is a place), 额 (typed for 呃) only before a
+# pause (额度 is a word).
+_SPOKEN_OPENER = re.compile(r"^(?:[嗯哦噢呃唔诶哎欸啊]+|哈哈+|(?:好的|好吧|行吧|明白了?|懂了|了解了?|知道了|谢谢|哈|额)(?=[，,。.！!～~\s]))"
                             r"[，,。.！!～~\s]*")
 _SPOKEN_CLOSER = re.compile(r"(?<=[\u4e00-\u9fff])[啊阿呀哈哇啦](?=[？?！!。.～~\s]*$)")
 

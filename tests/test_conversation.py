@@ -446,6 +446,7 @@ def test_what_a_follow_up_asks_for_need_not_be_named_by_the_documents(shipped_as
     ("年费那种，最晚得提前多久交阿", "年费那种，最晚得提前多久交"),
     ("哈尔滨呢", "哈尔滨呢"),  # a place, not a laugh
     ("额度多少", "额度多少"),  # 额度, not the filler 额
+    ("额 其他费用呢", "其他费用呢"),  # 额 typed for 呃, before a pause
     ("啊？", "啊？"),  # nothing but a filler: kept as typed
 ])
 def test_spoken_fillers_at_the_ends_are_dropped(typed, read):

@@ -128,9 +128,12 @@ def test_short_forms_are_spelt_out_with_the_documents_terms():
     assert spell_out("那复审那笔费用也一样能减吗") == "那复审费也一样能减吗"
     assert spell_out("实审那笔钱能减吗") == "实质审查费能减吗"
     assert spell_out("申请那个费要交吗") == "申请费要交吗"
+    # A lone 申 is 申请 ("一块申", "去申专利"); 申报, 申诉, 重申 are other words.
+    assert spell_out("我跟朋友一块申呢") == "我跟朋友一块申请呢"
+    assert spell_out("学校去申专利") == "学校去申请专利"
     # Words that only contain the short form stay as they are.
     for kept in ("专利费用减缴", "专利年费减缴能管几年", "收费减缴请求书", "专利费减缴的比例", "申请费减半吗",
-                 "复审费能减吗", "申请的材料"):
+                 "复审费能减吗", "申请的材料", "申报优势企业", "重申一下", "申诉"):
         assert spell_out(kept) == kept
     documents = "".join(normalize(p.read_text(encoding="utf-8"))
                         for p in (Path(__file__).resolve().parent.parent / "documents").glob("*.txt"))
