@@ -121,6 +121,7 @@ def test_short_forms_are_spelt_out_with_the_documents_terms():
     assert spell_out("费减备案几天批下来") == "费用减缴备案几天批下来"
     assert spell_out("企业申请费减有啥要求") == "企业申请费用减缴有啥要求"
     assert spell_out("专力费能打折吗") == "专利收费能打折吗"  # a typo, then the short form
+    assert spell_out("这个折扣年废能一直享受吗") == "这个折扣年费能一直享受吗"  # jieba cuts 年 / 废能
     # 知产 is in jieba's dictionary, but so rare that "推知产保险" is cut 推知 / 产 / 保险.
     assert spell_out("哪些公司在推知产保险") == "哪些公司在推知识产权保险"
     # The spoken name of a fee ("复审的钱", "实审那笔费用", "申请那个费") is that fee.
