@@ -203,8 +203,9 @@ def correct(answer, turn: dict) -> bool:
 
 def run(assistant: Assistant, conversations: list[dict], verbose: bool = False, ours_only: bool = False) -> dict:
     """Score the last turn of each conversation: alone, glued to the previous question, and
-    read with its history ("ours"). `ours_only` (the CI floors) skips the first two and the
-    earlier turns' answers, which the reading never uses (only the user's questions count)."""
+    read with its history ("ours"). `ours_only` (the CI floors) skips the first two. The earlier
+    turns are answered either way: the reading compares its answer with the last one (a
+    follow-up that points back asks something new)."""
     ways = ("ours",) if ours_only else ("alone", "naive", "ours")
     rows = []
     for conversation in conversations:
@@ -212,7 +213,7 @@ def run(assistant: Assistant, conversations: list[dict], verbose: bool = False, 
         last = turns[-1]
         history = []
         for turn in turns[:-1]:  # the chat's own earlier answers, as the widget would send them
-            answer_text = "……" if ours_only else assistant.ask(turn["question"], history=list(history)).answer
+            answer_text = assistant.ask(turn["question"], history=list(history)).answer
             history += [{"role": "user", "content": turn["question"]}, {"role": "assistant", "content": answer_text}]
         ours = assistant.ask(last["question"], history=history)
         row = {"id": conversation["id"], "type": conversation["type"], "question": last["question"],
