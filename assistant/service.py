@@ -232,8 +232,7 @@ class Assistant:
             # Measured on the conversation sets: +1 −0 (dev12).
             return replace(alone, resolved_question=question, context_used=False)
         own_words = tokenizer.content_words(normalize(focus(question)))
-        # "还有别的渠道吗，找人民调解行不行": its example reading must be about the case it names.
-        case = asked_case(question) or ""
+        case = asked_case(question) or ""  # "还有别的渠道吗，找人民调解行不行" → 找人民调解行不行
         case_words = tokenizer.content_words(normalize(case))
         fragment = is_fragment(question)
         # A statement that narrows ("我们是两家公司一起申请的") asks nothing of its own: it is
@@ -262,6 +261,13 @@ class Assistant:
                 replies[text] = self._answer(text, top_k, filters)
             return replies[text]
 
+        def mentions(how: str, reply: Answer) -> bool:
+            # An example reading must be about the case the follow-up names, not about the kind
+            # it asks for others of ("还有别的渠道吗，找人民调解行不行": 人民调解, not 渠道).
+            if how == "example":
+                return self._mentions(reply, case_words, False, case, normalize(previous), parsed, previous_answer)
+            return self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer)
+
         if leans and narrows(question):
             # A narrowing follow-up reads best as the last question with it added: on the
             # blind conversation sets gluing answered .903 of narrowing follow-ups, our
@@ -284,9 +290,7 @@ class Assistant:
                 if not (fragment or asks_document_fact):
                     continue  # the previous question's "when was it issued" must not answer a new ask
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
-            elif not (self._mentions(reply, case_words, False, case, normalize(previous), parsed, previous_answer)
-                      if reading.how == "example" else
-                      self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer)):
+            elif not mentions(reading.how, reply):
                 continue
             elif (asks_only_which_ones(question) and previous_answer and repeats_last_answer(reply)
                   and "、" not in reply.citations[0].quote):
