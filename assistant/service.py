@@ -7,7 +7,9 @@ missing, stale or was built with another encoder, then loads it.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,6 +58,7 @@ _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 # "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
 _EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
+READINGS_KEPT = 512  # answers of follow-up readings kept for the next turns (a few kB each)
 
 
 def documents_folder(settings: Settings, manifest: dict | None) -> tuple[Path | None, str]:
@@ -81,6 +84,12 @@ class Assistant:
         self.searcher = Searcher(index, encoder, tuning, store)
         self.repealed = repealed_ids(index.documents)  # once per index, not per question
         self.notice = notice  # said once to the user when opening (e.g. the documents folder is gone)
+        # Readings of follow-ups, kept for the next turns: a third turn reads the second again
+        # with its predecessor, and a chat asks its turns one after another. Bounded; a
+        # re-index builds a new Assistant, so nothing stale is kept. Questions asked alone
+        # are not kept (a repeated question is searched again).
+        self._readings: OrderedDict[tuple, Answer] = OrderedDict()
+        self._readings_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings | None = None, progress: ProgressFn | None = None,
@@ -163,6 +172,20 @@ class Assistant:
         return replace(reply, citations=reply.citations[:max(1, top_k)])
 
     # ------------------------------------------------------------ follow-up questions
+    def _answer_reading(self, text: str, top_k: int, filters: Filters | None = None) -> Answer:
+        """`_answer` of a reading of a follow-up, kept for the next turns (READINGS_KEPT)."""
+        key = (text, top_k, filters)
+        with self._readings_lock:
+            if key in self._readings:
+                self._readings.move_to_end(key)
+                return self._readings[key]
+        reply = self._answer(text, top_k, filters)
+        with self._readings_lock:
+            self._readings[key] = reply
+            while len(self._readings) > READINGS_KEPT:
+                self._readings.popitem(last=False)
+        return reply
+
     def _answer_in_context(self, question: str, earlier: list[str], top_k: int,
                            filters: Filters | None = None, previous_answer: str = "") -> Answer:
         """Answer a question asked after `earlier` user questions (oldest first)."""
@@ -188,7 +211,7 @@ class Assistant:
         first answered from the documents the previous answer cited; any other, or one
         those documents do not answer, as in `_read_with_context`."""
         if refers_to_document(question):
-            cited = tuple(dict.fromkeys(c.doc_id for c in self._answer(previous, top_k, filters).citations))
+            cited = tuple(dict.fromkeys(c.doc_id for c in self._answer_reading(previous, top_k, filters).citations))
             query = self.searcher.parse(question)
             if len(cited) == 1 and query.intent.document_fact:
                 # "这个文件是哪两个部门发的": that document's own metadata answers.
@@ -225,7 +248,7 @@ class Assistant:
         people do not always say that they follow up. `as_asked` is the previous question as typed when
         `previous` is its reading with its own predecessor: its readings are candidates too."""
         tokenizer = self.searcher.tokenizer
-        alone = self._answer(question, top_k, filters)
+        alone = self._answer_reading(question, top_k, filters)
         if opens_new_topic(question):
             # "对了，减缴请求书能用我们自己做的表格吗？": the asker says a whole new question
             # follows. Of the 77 conversation last turns that open so, 73 are new topics.
@@ -258,7 +281,7 @@ class Assistant:
             # A reading may be tried more than once (the narrowing shortcut, the loop, the
             # refusal's fallback): search it once.
             if text not in replies:
-                replies[text] = self._answer(text, top_k, filters)
+                replies[text] = self._answer_reading(text, top_k, filters)
             return replies[text]
 
         def mentions(how: str, reply: Answer) -> bool:

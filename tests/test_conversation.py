@@ -534,3 +534,20 @@ def test_a_follow_up_asking_for_others_is_answered_about_its_example(shipped_ass
     answer = shipped_assistant.ask("还有啥情况会被驳回吗，比如没盖章", history=turn("减缴请求书要怎么填"))
     assert answer.found and answer.context_used
     assert "未签字或者盖章" in answer.answer
+
+
+def test_readings_are_kept_for_the_next_turns_and_bounded(shipped_assistant, monkeypatch):
+    """A third turn reads the second again: its readings come back the same from the kept ones,
+    and no more than READINGS_KEPT are kept."""
+    import assistant.service as service
+
+    monkeypatch.setattr(service, "READINGS_KEPT", 5)
+    shipped_assistant._readings.clear()
+    history = turn("申请费的减缴请求啥时候提")
+    first = shipped_assistant.ask("那年费的呢", history=history)
+    assert 0 < len(shipped_assistant._readings) <= 5
+    again = shipped_assistant.ask("那年费的呢", history=history)
+    assert (again.answer, again.resolved_question, again.context_used) == (first.answer, first.resolved_question,
+                                                                           first.context_used)
+    shipped_assistant.ask("复审费呢", history=history)
+    assert len(shipped_assistant._readings) <= 5
