@@ -258,6 +258,13 @@ def asked_case(question: str) -> str | None:
     return case if len(re.sub(_QUESTION_WORDS + "|[都还有是分别呢吗啊]", "", case)) >= 2 else None
 
 
+def _frame(previous_normalized: str, new_normalized: str, years_before, tokenizer: PolicyTokenizer) -> list[str]:
+    """What frames the previous question (its names, places, years) and the new one does not
+    name: kept by a reading that drops the previous question's own item (a sibling, an example)."""
+    frame = [w for w in tokenizer.names(previous_normalized) if w not in new_normalized]
+    return frame + [f"{y}年" for y in years_before if str(y) not in new_normalized]
+
+
 def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[Reading]:
     """Candidate standalone readings of `question` after `previous` (alone first)."""
     out = [Reading(question, "alone"), Reading(f"{previous.rstrip('？?。')}，{question}", "concatenated")]
@@ -281,10 +288,6 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
     # The previous question's subject words the new one does not name (not what it asks: "比例是多少").
     carried = [w for w in subject_words(previous, tokenizer)
                if w not in new_normalized and not is_asked(w, previous_normalized)]
-    # What frames the previous question (its names, places, years), for a reading that keeps
-    # the frame but not the previous question's own item (a sibling, an example).
-    frame = [w for w in tokenizer.names(previous_normalized) if w not in new_normalized]
-    frame += [f"{y}年" for y in years_before if str(y) not in new_normalized]
     if len(new) <= SHORT_FOCUS_CHARS:
         # "那公司呢" after "个人…收入要低于多少": the new word takes the place of one of them
         # (a single character, "交", is a verb or a fragment, not a subject). A follow-up with a
@@ -308,6 +311,7 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
             # the same way. Keep the frame and the previous question word, drop its own item and
             # attribute.
             asked = re.search(_QUESTION_WORDS, previous_normalized)
+            frame = _frame(previous_normalized, new_normalized, years_before, tokenizer)
             out.append(Reading(" ".join([*frame, new]) + (asked.group(0) if asked else ""), "sibling"))
     stripped = _PRONOUN_ALONE.sub("", new) or new
     if carried:
@@ -317,7 +321,8 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
         # "还有别的渠道吗，找人民调解行不行": the case it names after asking for others is what
         # it asks about, in the last question's frame but not about its item: it asks for others.
         # Measured on the conversation sets: +3 −0 (dev19).
-        out.append(Reading(" ".join([*frame, case]), "example"))
+        out.append(Reading(" ".join([*_frame(previous_normalized, new_normalized, years_before, tokenizer), case]),
+                           "example"))
     head = asked_head(previous_normalized, tokenizer)
     own_ask = re.search(_QUESTION_WORDS, new_normalized)  # "有哪几家…的" names its own head
     if head and head not in new_normalized and not own_ask and _ELIDED_HEAD.search(stripped):

@@ -272,24 +272,22 @@ class Assistant:
             # previous question alone: dependent +4 −2, new topics +1.
             seen = {c.text for c in candidates}
             candidates += [r for r in readings(question, as_asked, tokenizer)[1:] if r.text not in seen]
-        replies: dict[str, Answer] = {}
+        previous_normalized = normalize(previous)
 
         def repeats_last_answer(reply: Answer) -> bool:
             return bool(reply.citations) and normalize(reply.citations[0].quote) in previous_answer
 
         def answer_reading(text: str) -> Answer:
             # A reading may be tried more than once (the narrowing shortcut, the loop, the
-            # refusal's fallback): search it once.
-            if text not in replies:
-                replies[text] = self._answer_reading(text, top_k, filters)
-            return replies[text]
+            # refusal's fallback, the next turn): `_answer_reading` keeps it.
+            return self._answer_reading(text, top_k, filters)
 
         def mentions(how: str, reply: Answer) -> bool:
             # An example reading must be about the case the follow-up names, not about the kind
             # it asks for others of ("还有别的渠道吗，找人民调解行不行": 人民调解, not 渠道).
             if how == "example":
-                return self._mentions(reply, case_words, False, case, normalize(previous), parsed, previous_answer)
-            return self._mentions(reply, own_words, fragment, question, normalize(previous), parsed, previous_answer)
+                return self._mentions(reply, case_words, False, case, previous_normalized, parsed, previous_answer)
+            return self._mentions(reply, own_words, fragment, question, previous_normalized, parsed, previous_answer)
 
         if leans and narrows(question):
             # A narrowing follow-up reads best as the last question with it added: on the
