@@ -190,10 +190,12 @@ class Assistant:
                            filters: Filters | None = None, previous_answer: str = "") -> Answer:
         """Answer a question asked after `earlier` user questions (oldest first)."""
         # Spoken fillers ("嗯", "哦那…", "…交阿") hide the cue words and ask nothing.
-        question = without_fillers(question)
         earlier = [without_fillers(q) for q in earlier]
-        # Short forms and typos spelt out first ("申清" → 申请): the words a follow-up carries
-        # over or swaps must be the documents' words, not a typo taken for a name.
+        # Short forms and typos spelt out first ("申清" → 申请), in the follow-up as in the
+        # earlier turns: the words it carries over or swaps, and those its answer must mention,
+        # must be the documents' words ("复审的钱呢" → 复审费呢, not an answer about 钱).
+        # Measured on the conversation sets: +1 −0 (blind10).
+        question = spell_out(without_fillers(question))
         previous = as_asked = spell_out(earlier[-1])
         if len(earlier) > 1:
             # The previous question may itself have been a follow-up: read it with its own

@@ -551,3 +551,10 @@ def test_readings_are_kept_for_the_next_turns_and_bounded(shipped_assistant, mon
                                                                            first.context_used)
     shipped_assistant.ask("复审费呢", history=history)
     assert len(shipped_assistant._readings) <= 5
+
+
+def test_a_follow_ups_own_short_forms_are_spelt_out_before_it_is_read(shipped_assistant):
+    # "复审的钱" is 复审费: read as typed, the fragment asked an answer to mention 钱.
+    answer = shipped_assistant.ask("复审的钱呢", history=turn("实审费能申请减缴吗"))
+    assert answer.found and answer.context_used
+    assert "复审费" in answer.answer
