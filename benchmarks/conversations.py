@@ -84,6 +84,9 @@ BLIND18 = BENCH / "conversations_blind18.jsonl"
 # Written by a helper at the start of the twenty-second session from the documents alone (60, ten of
 # each type, 29 with three turns, everyday wording from thirteen kinds of asker), before any change of that session.
 BLIND19 = BENCH / "conversations_blind19.jsonl"
+# Written by a helper at the start of the twenty-third session from the documents alone (60, ten of
+# each type, 30 with three turns, everyday wording from twelve kinds of asker), before any change of that session.
+BLIND20 = BENCH / "conversations_blind20.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -117,6 +120,9 @@ DEV18 = BENCH / "conversations_dev18.jsonl"
 # Written by a helper at the start of the twenty-second session from the documents alone (72, twelve of
 # each type, 35 with three turns, phone-typed everyday words, fillers and slips); its failures are read, a development set.
 DEV19 = BENCH / "conversations_dev19.jsonl"
+# Written by a helper at the start of the twenty-third session from the documents alone (72, twelve of
+# each type, 36 with three turns, phone-typed everyday words, fillers and slips); its failures are read, a development set.
+DEV20 = BENCH / "conversations_dev20.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -158,6 +164,8 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind19.jsonl": (BLIND19, "blind: written at the start of the twenty-second session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind20.jsonl": (BLIND20, "blind: written at the start of the twenty-third session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -180,6 +188,8 @@ SETS = {
                                          "documents alone, phone-typed words, 41 of its 72 with three turns, its failures read"),
     "conversations_dev19.jsonl": (DEV19, "a development set: written at the start of the twenty-second session from the "
                                          "documents alone, phone-typed words, 35 of its 72 with three turns, its failures read"),
+    "conversations_dev20.jsonl": (DEV20, "a development set: written at the start of the twenty-third session from the "
+                                         "documents alone, phone-typed words, 36 of its 72 with three turns, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
