@@ -200,13 +200,19 @@ _QUESTION_WORDS = r"(?:哪(?:几|些|一|两|三)?(?:个|家|种|类|项|条|位
 _ASKED_AFTER = r"(?:是|为)?(?:多少|什么|啥)(?:呢|啊|呀)?[？?。！!\s]*$"
 
 
+# "还有别的查专利的工具吗": the kind others are asked of, answered by instances ("…检索及分析系统").
+_OTHERS_OF = r"(?:别的|其他|其它|另外的)[^，,。？?！!]{0,6}?"
+_OTHERS_ASKED = r"(?:吗|么|呢|没|没有|不)?[？?。！!\s]*$"
+
+
 def is_asked(word: str, question_normalized: str) -> bool:
     """Is `word` what the question asks for ("哪几个部门发的": 部门; "减缴比例是多少": 比例), or a
     question word itself? Neither is the subject a follow-up carries on or swaps ("它从哪天开始
     执行的" is about the 办法; "那商标注册费呢" swaps the fee, not the 比例)."""
     return bool(re.fullmatch(_QUESTION_WORDS, word)
                 or re.search(_QUESTION_WORDS + re.escape(word), question_normalized)
-                or re.search(re.escape(word) + _ASKED_AFTER, question_normalized))
+                or re.search(re.escape(word) + _ASKED_AFTER, question_normalized)
+                or re.search(_OTHERS_OF + re.escape(word) + _OTHERS_ASKED, question_normalized))
 
 
 def leads_to_ask(word: str, question_normalized: str, names: list[str]) -> bool:

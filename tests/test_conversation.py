@@ -558,3 +558,18 @@ def test_a_follow_ups_own_short_forms_are_spelt_out_before_it_is_read(shipped_as
     answer = shipped_assistant.ask("复审的钱呢", history=turn("实审费能申请减缴吗"))
     assert answer.found and answer.context_used
     assert "复审费" in answer.answer
+
+
+def test_the_kind_others_are_asked_of_is_answered_by_an_instance(shipped_assistant):
+    # 工具 is what "还有别的…工具吗" asks for: the answer names a 系统, not the word 工具.
+    answer = shipped_assistant.ask("还有别的查专利的工具吗", history=turn("天津有没有查知产信息的官方网站"))
+    assert answer.found and answer.context_used
+    assert "专利信息检索及分析系统" in answer.answer
+
+
+def test_others_of_a_kind_are_asked_for():
+    from assistant.conversation import is_asked
+
+    assert is_asked("工具", "还有别的查专利的工具吗")
+    assert is_asked("费用", "其他费用呢")
+    assert not is_asked("工具", "这个工具是谁建的")
