@@ -573,3 +573,9 @@ def test_others_of_a_kind_are_asked_for():
     assert is_asked("工具", "还有别的查专利的工具吗")
     assert is_asked("费用", "其他费用呢")
     assert not is_asked("工具", "这个工具是谁建的")
+
+
+def test_that_sum_of_a_fee_is_that_fee(shipped_assistant):
+    answer = shipped_assistant.ask("复审那笔呢", history=turn("专利年费能打折的话，管几年"))
+    assert answer.found and answer.context_used
+    assert "复审费" in answer.answer

@@ -129,6 +129,9 @@ def test_short_forms_are_spelt_out_with_the_documents_terms():
     assert spell_out("那复审那笔费用也一样能减吗") == "那复审费也一样能减吗"
     assert spell_out("实审那笔钱能减吗") == "实质审查费能减吗"
     assert spell_out("申请那个费要交吗") == "申请费要交吗"
+    # "那笔" alone is the money: "复审那笔呢" after a fee question.
+    assert spell_out("复审那笔呢") == "复审费呢"
+    assert spell_out("实审这笔能少交吗") == "实质审查费能少交吗"
     # A lone 申 is 申请 ("一块申", "去申专利"); 申报, 申诉, 重申 are other words.
     assert spell_out("我跟朋友一块申呢") == "我跟朋友一块申请呢"
     assert spell_out("学校去申专利") == "学校去申请专利"
