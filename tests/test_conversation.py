@@ -579,3 +579,10 @@ def test_that_sum_of_a_fee_is_that_fee(shipped_assistant):
     answer = shipped_assistant.ask("复审那笔呢", history=turn("专利年费能打折的话，管几年"))
     assert answer.found and answer.context_used
     assert "复审费" in answer.answer
+
+
+def test_a_third_turn_nothing_reads_with_the_second_is_read_with_the_first(shipped_assistant):
+    history = turn("天津2022年工作要点里，拿专利押给银行贷款这块有什么安排？") + turn("今年跟哪家银行搞战略合作？")
+    answer = shipped_assistant.ask("在园区里靠什么网点推", history=history)
+    assert answer.found and answer.context_used
+    assert "科技支行" in answer.answer
