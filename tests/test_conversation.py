@@ -586,3 +586,10 @@ def test_a_third_turn_nothing_reads_with_the_second_is_read_with_the_first(shipp
     answer = shipped_assistant.ask("在园区里靠什么网点推", history=history)
     assert answer.found and answer.context_used
     assert "科技支行" in answer.answer
+
+
+def test_a_follow_up_no_reading_answers_is_answered_alone_when_clearly_confident(shipped_assistant):
+    # A fragment of its own ("…那块，…的比例呢") that no reading with the earlier turns answers.
+    history = turn("天津那边21年查了多少家专利代理所") + turn("约谈的呢")
+    answer = shipped_assistant.ask("打击不正常申请那块，前三批撤回的比例呢", history=history)
+    assert answer.found and "99.1%" in answer.answer
