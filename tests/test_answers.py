@@ -176,6 +176,9 @@ def test_not_sure_offers_related_passages_and_nothing_relevant_offers_none(shipp
 def test_everyday_wording_is_answered_from_the_policy_terms(shipped_assistant):
     answer = shipped_assistant.ask("公司没钱了，能不能拿专利去银行押点钱周转")
     assert answer.found and "质押融资" in answer.answer
+    # A 门槛 is a condition: the income threshold is in the article on conditions, not the one on proofs.
+    answer = shipped_assistant.ask("小公司申请专利官费打折，收入上有啥门槛")
+    assert answer.found and "30万元" in answer.answer
 
 
 @pytest.mark.slow
