@@ -128,12 +128,14 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # in answer.stating (asked_topic, names_topic).
     AnswerKind("procedure", PROCEDURE_ASKED,
                re.compile(r"提交|提出|递交|办理|受理|(?<!新)材料|证明|请求书|申请表|窗口|系统|网上|登记|备案")),
-    # "哪家公司/哪些银行" asks for a business by name; "哪个单位/机构" for any organisation. Only a
-    # sentence naming one answers it ("银奖1项" counts the prize, it does not say who won it).
+    # "哪家公司/哪些银行" asks for a business by name; "哪个单位/机构" (or who approves, who is in
+    # charge: "谁来审批", "归谁管") for any organisation. Only a sentence naming one answers it
+    # ("银奖1项" counts the prize, it does not say who won it).
     AnswerKind("company", re.compile(r"哪(?:几|一)?(?:家|个|些)(?:公司|企业|银行|保险公司|保险机构|厂)"),
                re.compile(_BUSINESS_NAME)),
     AnswerKind("organisation", re.compile(r"哪(?:几|一)?(?:家|个|些)(?:单位|机构|部门|高校|大学|学校|医院|协会|中心)|"
-                                          r"是哪(?:几|一)?家[？?。\s]*$|谁家"),
+                                          r"是哪(?:几|一)?家[？?。\s]*$|谁家|"
+                                          r"谁来?(?:审批|审查|审核|批准|批|负责|受理|管)|归谁管"),
                re.compile(_BUSINESS_NAME + r"|[两三四五六七八九十\d]+家|中心|学会|协会|商会|大学|学院|研究院|"
                           r"研究所|[局委厅署办]|委员会|法院|检察院|政府|医院")),
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay.

@@ -282,6 +282,9 @@ def test_which_company_wants_a_business_named_and_which_body_any_organisation():
     assert kind_of("方案是哪几个部门一起发的") == "organisation" and kind_of("市里委托的是哪家") == "organisation"
     assert states("方案是哪几个部门一起发的", "与测试局、测试委共同印发方案。")
     assert states("市里委托的是哪家", "委托市测试学会开展培育工作。")
+    # Who approves, reviews or is in charge of something asks for a body too.
+    assert kind_of("申请交上去是谁来审批") == "organisation" and kind_of("卖假货的归谁管") == "organisation"
+    assert kind_of("谁审核") == "organisation" and kind_of("谁是第一名") != "organisation"
 
 
 def test_how_to_file_or_what_to_hand_in_wants_a_procedure_but_wording_questions_do_not():

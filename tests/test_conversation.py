@@ -593,3 +593,9 @@ def test_a_follow_up_no_reading_answers_is_answered_alone_when_clearly_confident
     history = turn("天津那边21年查了多少家专利代理所") + turn("约谈的呢")
     answer = shipped_assistant.ask("打击不正常申请那块，前三批撤回的比例呢", history=history)
     assert answer.found and "99.1%" in answer.answer
+
+
+def test_who_is_in_charge_of_what_no_document_speaks_of_is_refused(shipped_assistant):
+    # "归谁管" asks for a body: the sentence on enforcement in general names none for live streams.
+    answer = shipped_assistant.ask("那直播间卖假货的归谁管", history=turn("天津21年对电商平台上卖山寨货管了吗"))
+    assert not answer.found
