@@ -599,3 +599,9 @@ def test_who_is_in_charge_of_what_no_document_speaks_of_is_refused(shipped_assis
     # "归谁管" asks for a body: the sentence on enforcement in general names none for live streams.
     answer = shipped_assistant.ask("那直播间卖假货的归谁管", history=turn("天津21年对电商平台上卖山寨货管了吗"))
     assert not answer.found
+
+
+def test_a_second_request_in_the_same_year_is_understood(shipped_assistant):
+    # 同一年 is a 自然年度 and a 第二次 request is 再次: no proofs are needed again.
+    answer = shipped_assistant.ask("因为课题多，同一年里第二次再申请呢", history=turn("我们所是事业单位，申请专利费减免要附啥材料"))
+    assert answer.found and "无需再提交相关证明材料" in answer.answer
