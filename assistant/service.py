@@ -304,6 +304,7 @@ class Assistant:
                 reply = answer_reading(glued.text)
                 if reply.found:
                     return replace(reply, question=question, resolved_question=glued.text, context_used=True)
+
         def passes(reading) -> Answer | None:
             """The reading's answer, when it is answered and passes the checks."""
             if not fragment and not self._asks_the_same(reading.text, parsed):
