@@ -313,6 +313,9 @@ def test_a_document_number_or_a_year_is_not_a_count():
     assert not query.states_asked_kind("按照《关于建设测试站的通知》(津测发字202125号)要求,在各区设立测试站。")
     assert not query.states_asked_kind("依据财测〔2024〕23号文件,于2021年4月起设立测试站。")
     assert query.states_asked_kind("2021年共建成测试站12个。")  # the count beside the year still counts
+    # A month or a day is no count either: "4月份" does not say how many cases were heard.
+    assert not query.states_asked_kind("4月份,测试局到测试中心为测试庭挂牌。")
+    assert not query.states_asked_kind("9月17日,测试站揭牌。")
 
 
 def test_a_question_asking_what_to_hand_in_and_where_asks_a_procedure():

@@ -605,3 +605,10 @@ def test_a_second_request_in_the_same_year_is_understood(shipped_assistant):
     # 同一年 is a 自然年度 and a 第二次 request is 再次: no proofs are needed again.
     answer = shipped_assistant.ask("因为课题多，同一年里第二次再申请呢", history=turn("我们所是事业单位，申请专利费减免要附啥材料"))
     assert answer.found and "无需再提交相关证明材料" in answer.answer
+
+
+def test_a_count_no_sentence_states_is_refused(shipped_assistant):
+    # The sentence on the tribunal says when it opened ("4月份"), not how many cases it heard.
+    history = turn("天津那个商标的巡回评审庭，挂牌那天审了谁的案子") + turn("结果咋样")
+    answer = shipped_assistant.ask("这个评审庭到现在一共审了多少案子", history=history)
+    assert not answer.found
