@@ -269,13 +269,18 @@ class Assistant:
         asks_document_fact = parsed.intent.document_fact is not None
         candidates = readings(question, previous, tokenizer)[1:]
         carried = candidates[-1]  # what a refusal shows as the question read with its context
+
+        def readings_after(earlier: str) -> list:
+            # The follow-up's readings after another earlier question, but those already candidates.
+            seen = {c.text for c in candidates}
+            return [r for r in readings(question, earlier, tokenizer)[1:] if r.text not in seen]
+
         if as_asked and as_asked != previous:
             # The previous question as its asker typed it frames the follow-up too: "复审的呢"
             # after "实审的费用呢", itself read as "…申请费…实审的费用呢", is about 复审 asked
             # as the last question was. Measured on the conversation sets against the read
             # previous question alone: dependent +4 −2, new topics +1.
-            seen = {c.text for c in candidates}
-            candidates += [r for r in readings(question, as_asked, tokenizer)[1:] if r.text not in seen]
+            candidates += readings_after(as_asked)
         previous_normalized = normalize(previous)
 
         def repeats_last_answer(reply: Answer) -> bool:
@@ -335,8 +340,7 @@ class Assistant:
             # one asking a kind of fact (an amount, a duration): those the first turn's subject
             # answered were out-of-scope follow-ups. Measured on the conversation sets: +4 −1
             # (blind +1 −1); for every follow-up +6 −6, and its readings among the others +10 −19.
-            seen = {c.text for c in candidates}
-            valid = answered([r for r in readings(question, older, tokenizer)[1:] if r.text not in seen])
+            valid = answered(readings_after(older))
         if valid and previous_answer and not fragment and points_back(question):
             # "那个纲要后来报到哪儿去了" after "…还同时启动了什么工作": a follow-up about something
             # the last answer named asks something new of it, so a reading that quotes the last
