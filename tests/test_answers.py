@@ -335,3 +335,14 @@ def test_which_company_is_answered_by_a_named_company_only(shipped_assistant):
     assert not shipped_assistant.ask("第二十二届专利奖外观设计银奖被哪家企业拿走了").found
     answered = shipped_assistant.ask("高价值专利培育结项验收是指导哪家公司做的")
     assert answered.found and "友发钢管" in answered.answer
+
+
+def test_a_covering_notices_own_lines_answer_nothing_about_the_document(shipped_assistant):
+    # The work summary comes inside a notice: its breadcrumb, title, addressees and "现将…印发给你们"
+    # say which document is sent to whom, not what the work points say.
+    cover = ("当前位置", "关于印发2021年工作总结", "各区知识产权局,局机关各处室", "印发给你们")
+    answered = shipped_assistant.ask("天津知识产权局2022年说要编个什么志？")
+    assert answered.found and "知识产权志" in answered.citations[0].quote
+    for question in ("天津知识产权局2022年说要编个什么志？", "局里自身管理那块要加强哪些"):
+        quoted = " ".join(c.quote for c in shipped_assistant.ask(question).citations)
+        assert not any(line in quoted for line in cover), (question, quoted)
