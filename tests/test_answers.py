@@ -179,6 +179,9 @@ def test_everyday_wording_is_answered_from_the_policy_terms(shipped_assistant):
     # A 门槛 is a condition: the income threshold is in the article on conditions, not the one on proofs.
     answer = shipped_assistant.ask("小公司申请专利官费打折，收入上有啥门槛")
     assert answer.found and "30万元" in answer.answer
+    # A hospital or a university asking is a 事业单位: its proof is the legal-person certificate.
+    answer = shipped_assistant.ask("医院申请专利费减缴要什么材料")
+    assert answer.found and "法人证明材料" in answer.citations[0].quote
 
 
 @pytest.mark.slow
