@@ -48,7 +48,9 @@ _DIGIT = re.compile(rf"\d(?!\d*(?:年|月|日))|{_CN_COUNT}(?:年|个|件|项|�
                     r"所|处|只|头|本|篇|首|台|辆|架|艘|枚|颗|张|份|套|对|双|辑|集|季|号|路|线|站|段|节|章|门|间|"
                     r"米|里|公里|吨|克|斤|亿|元|块|岁|代|任|分|度|股|口|户|票|席|届|册|卷|幅|座|棵|匹|区|省|市|县)")
 _CN_YEAR = r"[〇零一二三四五六七八九]{4}年|[元一二三四五六七八九十百]+年"  # 二〇〇四年, 万历十一年
-_DATE = re.compile(rf"\d{{1,4}}年|{_CN_YEAR}|\d{{1,2}}月|[一二三四五六七八九十]+月|\d{{1,2}}日|\d{{6,8}}|月份|年底|年初|"
+# A year's label ("2021年度…大赛") names an edition, not a time: "报名啥时候截止" is not answered
+# by it. Measured: conversation sets +2 −0 (blind3, dev12); everyday10 out of scope refused .667 → .700.
+_DATE = re.compile(rf"\d{{1,4}}年(?!度)|{_CN_YEAR}|\d{{1,2}}月|[一二三四五六七八九十]+月|\d{{1,2}}日|\d{{6,8}}|月份|年底|年初|"
                    r"之前|以前|之后|以后|届满|同时|期间")
 # A question asking for a day wants a day ("2021年4月28日", or "2021428" where extraction
 # dropped 年月日), not a bare year; one asking for a year wants a year.

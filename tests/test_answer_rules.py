@@ -39,6 +39,9 @@ def test_day_and_year_questions_want_a_day_or_a_year():
     assert states("规划是哪天印发的", "并于2021年4月28日印发")
     assert states("规划是哪天印发的", "并于2021428印发")  # extraction dropped 年月日
     assert not states("规划是哪天印发的", "关于印发2021年工作总结的通知")
+    # A year's label ("2021年度…大赛") names which edition, not when something happens.
+    assert not states("报名啥时候截止", "开展青少年小发明大赛、2021年度知识产权双创大赛")
+    assert states("什么时候开始施行", "本办法自2016年9月1日起施行") and states("啥时候设立的", "2021年设立")
     assert kind_of("纲要管哪几年") == "year" and kind_of("管几年") == "duration"
     assert states("哪年到哪年在位", "475年至477年在位")
 
