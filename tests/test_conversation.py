@@ -35,7 +35,7 @@ def test_history_keeps_the_user_questions_of_the_last_ten_messages():
 
 def test_follow_up_wording_is_recognised_and_standalone_questions_are_not(tokenizer):
     for question in ["那公司呢", "它从哪天开始施行", "这个能和别的减缴叠着用吗", "能减几年的", "北京呢？", "还有别的吗",
-                     "除了这俩，别的费用咋算", "那两个保护中心今年要干啥"]:
+                     "除了这俩，别的费用咋算", "那两个保护中心今年要干啥", "除了补钱，还要罚款吗"]:
         assert leans_on_context(question, tokenizer), question
     # ("要交啥材料" names its own subject: whether it continues is left to the evidence.)
     for question in ["个人一个月挣多少以下才能申请专利费减缴", "天津有几个区成了国家知识产权试点示范城区",
