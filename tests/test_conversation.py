@@ -612,3 +612,12 @@ def test_a_count_no_sentence_states_is_refused(shipped_assistant):
     history = turn("天津那个商标的巡回评审庭，挂牌那天审了谁的案子") + turn("结果咋样")
     answer = shipped_assistant.ask("这个评审庭到现在一共审了多少案子", history=history)
     assert not answer.found
+
+
+def test_a_fact_asked_of_something_no_document_mentions_is_refused(shipped_assistant):
+    # No document speaks of renewing a trademark (续展): the patent fee glued in front must not answer it.
+    answer = shipped_assistant.ask("同样是国知局收的，那商标续展一次得交多少钱？", history=turn("补偿期年费是咋收的？"))
+    assert not answer.found
+    # A follow-up whose nouns the documents do use is still answered.
+    answer = shipped_assistant.ask("那请求费呢", history=turn("补偿期年费是咋收的？"))
+    assert answer.found and "200元" in answer.answer
