@@ -55,6 +55,10 @@ GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内�
                           "全部 所有 全体 整体 整个 同一 手里 手上 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别 "
                           "名义 专门".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
+# "罚没的钱呢": the money a fragment asks about is named by an amount ("罚没款总额1100万元").
+# Measured on the conversation sets: +2 −0 (blind19, dev18).
+MONEY_NOUNS = frozenset("钱 钱数 金额 数额".split())
+_AMOUNT = re.compile(r"\d\s*(?:元|万元|亿元)")
 # "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
 _EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
@@ -448,7 +452,8 @@ class Assistant:
             # 实 / 审费) that the lexicon knows whole (→ 实质审查费).
             if any(alt in text for alt in alternatives(focused)):
                 return True
-            if all(any(alt in text for alt in alternatives(w)) for w in nouns):
+            if all(any(alt in text for alt in alternatives(w)) or (w in MONEY_NOUNS and _AMOUNT.search(text))
+                   for w in nouns):
                 return True
             # Or most of them (IDF-weighted): an everyday fragment ("我们是代理所，要是代理人帮
             # 客户弄的呢") names things the quote words otherwise (专利代理机构…申请人). Measured

@@ -621,3 +621,9 @@ def test_a_fact_asked_of_something_no_document_mentions_is_refused(shipped_assis
     # A follow-up whose nouns the documents do use is still answered.
     answer = shipped_assistant.ask("那请求费呢", history=turn("补偿期年费是咋收的？"))
     assert answer.found and "200元" in answer.answer
+
+
+def test_the_money_a_fragment_asks_about_is_named_by_an_amount(shipped_assistant):
+    # "罚没的钱呢": no quote says 钱; the amount in 元 is the money asked about.
+    answer = shipped_assistant.ask("罚没的钱呢", history=turn("我是跑知产口的记者，天津21年一共查了多少起商标侵权的案子"))
+    assert answer.found and answer.context_used and "1100万元" in answer.answer
