@@ -82,6 +82,11 @@ def test_a_follow_up_with_a_pronoun_swaps_no_subject_word(tokenizer):
     hows = [r.how for r in readings("那它后来结果咋样", "商标巡回评审庭挂牌那天审了什么案子", tokenizer)]
     assert "replaced" not in hows and "carried" in hows
     assert "replaced" in [r.how for r in readings("那公司咋样", "个人申请专利费减缴有啥条件", tokenizer)]
+    # A new word does not take the place of a place or a year.
+    replaced = [r.text for r in readings("换成中小企业呢", "天津2022年对高校搞知识产权有啥要求？", tokenizer)
+                if r.how == "replaced"]
+    assert "天津2022年对中小企业搞知识产权有啥要求？" in replaced
+    assert not [t for t in replaced if "天津" not in t or "2022" not in t], replaced
 
 
 def test_a_carried_reading_keeps_the_qi_of_qita(tokenizer):
