@@ -31,13 +31,14 @@ LIST_INTRO_ENDINGS = ("：", ":")  # "…下列…：" introduces a list
 
 _TITLE = re.compile(r"《[^《》]+》")
 # A covering notice's own lines, in the passage before the document's first section: the
-# site's breadcrumb ("当前位置: 首页 >> …"), the notice's title ("…关于印发…的通知"), whom it
-# is sent to ("各区知识产权局,…:") and the sentence that sends the document on ("现将…印发
-# 给你们，请…"). They say which document is sent to whom, not what it says ("2022年说要编个
-# 什么志" was answered by the transmittal line). Measured on the conversation sets: +2 −0
-# (dev16, dev21); single-question sets unchanged.
-_COVER_LINE = re.compile(r"^当前位置|^现将.*印发给你们|^[^，。,]*关于印发[^，。,]*的通知$|"
-                         r"^[^。；]*[局厅委办处室队]\s*[:：]$")
+# site's breadcrumb ("当前位置: 首页 >> …"), the notice's title ("…关于印发…的通知") and whom it
+# is sent to ("各区知识产权局,…:") say which document is sent to whom, not what it says. They
+# are no answer; the sentence that sends it on ("现将…印发给你们，请…做出具体安排") says what
+# it asks of them and little else: it ranks below other sentences ("2022年说要编个什么志" had
+# been answered by it). Measured on the conversation sets: +2 −0 (dev16, dev21); single-question
+# sets: colloquial unchanged (leaving the sending line out cost "…通知，要我们各区拿它干啥").
+_COVER_LINE = re.compile(r"^当前位置|^[^，。,]*关于印发[^，。,]*的通知$|^[^。；]*[局厅委办处室队]\s*[:：]$")
+_SENDING_ON = re.compile(r"^现将.*印发给你们")
 _REFERS_BACK = re.compile(r"[该其此这它他她本]|上述|前述")
 
 
@@ -87,8 +88,6 @@ def score_sentences(query: Query, hits: list[Hit]) -> list[Candidate]:
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
         for i, ((s, e), text) in enumerate(zip(chunk.sentences, chunk.sentence_texts())):
-            if not chunk.section and not intent.wants_wording and _COVER_LINE.search(text):
-                continue
             raw.append((rank, hit, i, s, e, text, hit.sentence_cosines[i], bigrams(text)))
     # Local IDF: a question bigram found in every candidate (usually the topic, e.g. the
     # entity's name) tells nothing about which sentence holds the answer; one found in a
@@ -98,6 +97,9 @@ def score_sentences(query: Query, hits: list[Hit]) -> list[Candidate]:
     total_weight = sum(local_weight.values()) or 1.0
     out = []
     for rank, hit, i, s, e, text, cosine, grams in raw:
+        cover = not hit.chunk.section and not intent.wants_wording
+        if cover and _COVER_LINE.search(text):
+            continue  # counted above for the local IDF, as every sentence of the passages is
         overlap = sum(local_weight[g] for g in query.bigrams & grams) / total_weight
         score = W_COSINE * cosine + W_LOCAL_OVERLAP * overlap - W_RANK * rank
         if query.states_asked_kind(text):
@@ -106,6 +108,8 @@ def score_sentences(query: Query, hits: list[Hit]) -> list[Candidate]:
             score -= W_TOO_SHORT
         if is_heading(text, hit.chunk.section) or (not hit.chunk.section and restates(grams, query.bigrams)):
             score -= W_HEADING  # a title restates the question; the answer is below it
+        if cover and _SENDING_ON.search(text):
+            score -= W_HEADING  # what the notice asks of those it is sent to ("做出具体安排"), and little else
         if intent.wants_full_name and has_title(text):
             score += W_CUE
         if intent.wants_list and text.endswith(LIST_INTRO_ENDINGS):

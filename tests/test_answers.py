@@ -341,11 +341,14 @@ def test_which_company_is_answered_by_a_named_company_only(shipped_assistant):
 
 
 def test_a_covering_notices_own_lines_answer_nothing_about_the_document(shipped_assistant):
-    # The work summary comes inside a notice: its breadcrumb, title, addressees and "现将…印发给你们"
-    # say which document is sent to whom, not what the work points say.
-    cover = ("当前位置", "关于印发2021年工作总结", "各区知识产权局,局机关各处室", "印发给你们")
+    # The work summary comes inside a notice: its breadcrumb, title and addressees say which
+    # document is sent to whom, not what the work points say.
+    cover = ("当前位置", "关于印发2021年工作总结", "各区知识产权局,局机关各处室")
     answered = shipped_assistant.ask("天津知识产权局2022年说要编个什么志？")
     assert answered.found and "知识产权志" in answered.citations[0].quote
     for question in ("天津知识产权局2022年说要编个什么志？", "局里自身管理那块要加强哪些"):
         quoted = " ".join(c.quote for c in shipped_assistant.ask(question).citations)
         assert not any(line in quoted for line in cover), (question, quoted)
+    # What the notice asks of those it is sent to is still found.
+    asked = shipped_assistant.ask("市局发的那个21年总结加22年要点的通知，要我们各区拿它干啥？")
+    assert asked.found and "具体安排" in asked.answer
