@@ -476,7 +476,9 @@ class Assistant:
         # 得交多少钱" after a patent fee): whatever the context finds is about something else.
         # Measured on the conversation sets: +1 −0 (dev15); for any follow-up, not only those
         # asking a kind of fact, +3 −3 (dependent −3).
-        if asked.intent.kind and any(len(w) >= 2 and not any(coverage.document_frequency(alt) for alt in alternatives(w)) for w, _ in new_nouns):
+        unknown = [w for w, _ in new_nouns
+                   if len(w) >= 2 and not any(coverage.document_frequency(alt) for alt in alternatives(w))]
+        if asked.intent.kind and unknown:
             return False
         if new_nouns and coverage.of_text(new_nouns, text, in_phrases) < NEW_NOUN_COVERAGE:
             return False
