@@ -80,6 +80,9 @@ class AnswerKind:
         return bool(self.states.search(sentence))
 
 
+# An amount of money ("1100万元"): what states a price, an income, a fine or a grant.
+AMOUNT = r"\d\s*(?:元|万元|亿元)"
+AMOUNT_STATED = re.compile(AMOUNT)
 # A business named: "…有限公司", "…集团", a bank's branch or a known bank or insurer, or a
 # number of them listed ("中成佳益、爱思达航天两家企业"). Not "银行" alone ("邀请银行和专家").
 _BUSINESS_NAME = (r"有限公司|公司|集团|(?<!部)分行|支行|(?:中国|工商|农业|建设|交通|招商|浦发|民生|光大|兴业|中信|华夏|"
@@ -151,11 +154,11 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                    r"罚款?(?:了|金额)?(?:是|有|要)?多少|(?:能|可以)?(?:贷|借)(?:到)?多少|(?:贷款|授信)?额度(?:是|有|能)?(?:多少|多大)|"
                                    # "收不收费": free or a price
                                    r"收不收费|收费吗|免费吗|是免费的|要不要(?:交)?钱|要钱吗|花钱吗"),
-               re.compile(r"\d\s*(?:元|万元|亿元)|免缴|免收|不收取")),
+               re.compile(AMOUNT + r"|免缴|免收|不收取")),
     # A grant, subsidy or premium asked in everyday words ("能拿到多少资助资金", "补贴多少保费")
     # is an amount or a share; a bare count ("24项产品") does not answer it.
     AnswerKind("grant", re.compile(r"多少(?:资金|资助|补贴|补助|奖励|奖金|经费|保费)|(?:补贴|补助|资助|奖励|奖金|报销)(?:了)?多少"),
-               re.compile(r"\d\s*(?:元|万元|亿元)|[%％]|百分之|免缴|免收|不收取")),
+               re.compile(AMOUNT + r"|[%％]|百分之|免缴|免收|不收取")),
     # "押着贷款利息多少" asks the rate as much as "利率是多少".
     AnswerKind("rate", re.compile(r"利率|费率|税率|利息"), re.compile(r"[%％]|厘")),
     # Everyday wording too: 少交多少, 能省多少, 打几折.
