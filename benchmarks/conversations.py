@@ -90,6 +90,9 @@ BLIND20 = BENCH / "conversations_blind20.jsonl"
 # Written by a helper at the start of the twenty-fourth session from the documents alone (60, ten of
 # each type, 28 with three turns, everyday wording from sixty kinds of asker), before any change of that session.
 BLIND21 = BENCH / "conversations_blind21.jsonl"
+# Written by a helper at the start of the twenty-fifth session from the documents alone (60, ten of
+# each type, 27 with three turns, everyday wording from sixty new kinds of asker), before any change of that session.
+BLIND22 = BENCH / "conversations_blind22.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -129,6 +132,9 @@ DEV20 = BENCH / "conversations_dev20.jsonl"
 # Written by a helper at the start of the twenty-fourth session from the documents alone (72, twelve of
 # each type, 36 with three turns, phone-typed everyday words, fillers and slips); its failures are read, a development set.
 DEV21 = BENCH / "conversations_dev21.jsonl"
+# Written by a helper at the start of the twenty-fifth session from the documents alone (72, twelve of
+# each type, 42 with three turns, everyday words, fillers and five slips); its failures are read, a development set.
+DEV22 = BENCH / "conversations_dev22.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -174,6 +180,8 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind21.jsonl": (BLIND21, "blind: written at the start of the twenty-fourth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind22.jsonl": (BLIND22, "blind: written at the start of the twenty-fifth session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -200,6 +208,8 @@ SETS = {
                                          "documents alone, phone-typed words, 36 of its 72 with three turns, its failures read"),
     "conversations_dev21.jsonl": (DEV21, "a development set: written at the start of the twenty-fourth session from the "
                                          "documents alone, phone-typed words, 36 of its 72 with three turns, its failures read"),
+    "conversations_dev22.jsonl": (DEV22, "a development set: written at the start of the twenty-fifth session from the "
+                                         "documents alone, everyday words, 42 of its 72 with three turns, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}
