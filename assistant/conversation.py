@@ -126,8 +126,9 @@ def asked_place(question: str) -> str | None:
     return place if place in gazetteer() else None
 
 
-# "另外问下，…", "对了，…", "顺便问一下…": the asker says a new question follows.
-_NEW_TOPIC_CUE = re.compile(r"^(?:另外|再问|对了|顺便|还有个问题|还想问|再请教)[^，,。？?！!\s]{0,4}[，,。：:\s]*")
+# "另外问下，…", "对了，…", "顺便问一下…", "顺带问一句，…": the asker says a new question follows.
+# 顺带, 换个话题…: +1 −0 (dev22, with the rule it asked answered above).
+_NEW_TOPIC_CUE = re.compile(r"^(?:另外|再问|对了|顺便|顺带|换个话题|题外话|问个别的|问点别的|还有个问题|还想问|再请教)[^，,。？?！!\s]{0,4}[，,。：:\s]*")
 
 
 def opens_new_topic(question: str) -> bool:
@@ -137,7 +138,7 @@ def opens_new_topic(question: str) -> bool:
     if not _NEW_TOPIC_CUE.match(text):
         return False
     rest = _NEW_TOPIC_CUE.sub("", text, count=1)
-    return not is_fragment(rest) and not _PRONOUN.search(rest)
+    return not is_fragment(rest) and not _PRONOUN_ALONE.search(rest)  # 其他 points at nothing
 
 
 def leans_on_context(question: str, tokenizer: PolicyTokenizer) -> bool:

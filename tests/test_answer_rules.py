@@ -54,6 +54,8 @@ def test_grants_and_prices_in_everyday_words_want_an_amount():
     assert kind_of("贯标认证大概要花多少钱") == "money" and kind_of("马德里注册费用怎么算") == "money"
     assert kind_of("变更费 收费标准 多少元") == "money" and kind_of("复审请求的费用标准是多少") == "money"
     assert kind_of("执行什么收费标准") is None  # which rule, not an amount
+    assert kind_of("进国家阶段其他收费标准是按啥执行的") is None  # nor is the rule it follows
+    assert kind_of("复审的收费标准是多少") == "money"
     assert kind_of("假冒专利罚款多少") == "money" and kind_of("专利押给银行能贷多少") == "money"
     assert kind_of("授信额度有多大") == "money" and kind_of("这个咨询收不收费") == "money"
     assert states("能贷多少", "全年专利质押融资金额12.3亿元") and states("收不收费", "咨询服务免收费用，免缴")
@@ -319,6 +321,9 @@ def test_a_document_number_or_a_year_is_not_a_count():
     # A month or a day is no count either: "4月份" does not say how many cases were heard.
     assert not query.states_asked_kind("4月份,测试局到测试中心为测试庭挂牌。")
     assert not query.states_asked_kind("9月17日,测试站揭牌。")
+    # "新一代" is a generation, not one of something: it says no figure.
+    assert not states("测试站一共建了多少个", "推广新一代测试站信息系统。")
+    assert states("测试站一共建了多少个", "测试站信息系统已历经三代,更新两次。")  # real counts still count
 
 
 def test_a_question_asking_what_to_hand_in_and_where_asks_a_procedure():

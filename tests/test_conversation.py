@@ -376,6 +376,8 @@ def test_a_question_said_to_be_new_is_recognised_unless_it_borrows():
 
     assert opens_new_topic("对了，减缴请求书能用我们自己做的表格吗？")
     assert opens_new_topic("另外问下，天津2021年专利授权量是多少？")
+    assert opens_new_topic("顺带问一句，PCT申请进国家阶段其他收费按啥执行？")
+    assert opens_new_topic("换个话题，开放许可声明怎么提交？")
     assert not opens_new_topic("另外，年费呢")  # a fragment still borrows the last question
     assert not opens_new_topic("另外它是哪天施行的")  # so does a pronoun
     assert not opens_new_topic("那公司呢")
