@@ -390,7 +390,10 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     # in place of its neighbour, unless a runner-up from elsewhere took that place.
     # Only where no particular fact is asked: "没签字会被批准吗" needs the 不予批准 above the
     # item; "收入要低于多少" is answered by the item and the next one (个人 3500元, 企业 30万元).
-    intro_above = _list_intro_above(best) if not intent.kind and (many or runner is None) else set()
+    # So too when the runner-up is another item of the same list ("（一）未使用…请求书的" beside
+    # "（二）…未签字或者盖章的"): both are items of what the introduction says.
+    same_list = runner is not None and runner.hit is best.hit and bool(_list_intro_above(runner))
+    intro_above = _list_intro_above(best) if not intent.kind and (many or runner is None or same_list) else set()
     if intro_above and not many:
         best_ids.intersection_update({best.sentence_index})
     best_ids.update(intro_above)

@@ -251,6 +251,9 @@ def test_a_share_question_quotes_every_rate_the_passage_states(shipped_assistant
 def test_a_list_item_is_quoted_with_its_introduction_and_an_introduction_with_its_items(shipped_assistant):
     item = shipped_assistant.ask("费减请求书没签字会被批准吗")
     assert item.found and "不予批准" in item.answer and "未签字" in item.answer
+    # So too when the runner-up is another item of the same list.
+    beside = shipped_assistant.ask("减缴请求书要是忘了签字盖章会怎样")
+    assert beside.found and "不予批准" in beside.answer and "未签字" in beside.answer
     intro = shipped_assistant.ask("专利被驳回了想复审，复审那个钱也能便宜点不")
     assert intro.found and "复审费" in intro.answer
 
