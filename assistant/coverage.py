@@ -53,6 +53,10 @@ class Coverage:
         """The word and what counts as it: its synonyms, and `extra` ones for one question."""
         return [word, *self.synonyms.get(word, []), *((extra or {}).get(word, ()))]
 
+    def named(self, word: str, extra: dict | None = None) -> bool:
+        """Does some indexed text contain the word or one of its synonyms?"""
+        return any(self.document_frequency(alt) for alt in self.alternatives(word, extra))
+
     def unknown_share(self, words, extra: dict | None = None) -> float:
         """Share of the words (by part-of-speech weight) that no indexed text contains, nor any
         of their synonyms: 北京 or 软件著作权 over documents that never mention them. `extra`:
@@ -60,8 +64,7 @@ class Coverage:
         total = sum(weight for _, weight in words)
         if not total:
             return 0.0
-        unknown = sum(weight for word, weight in words
-                      if not any(self.document_frequency(alt) for alt in self.alternatives(word, extra)))
+        unknown = sum(weight for word, weight in words if not self.named(word, extra))
         return unknown / total
 
     def of_rows(self, words, rows: list[int], extra: dict | None = None) -> float:
