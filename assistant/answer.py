@@ -21,6 +21,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 
 from .chunking import Chunk
+from .conversation import OTHERS_THAN_SAID
 from .document_facts import DocumentFact
 from .gate import load_gate
 from .highlight import find_highlight
@@ -54,6 +55,7 @@ MAX_SENTENCES = 2  # unless the question asks for a list or for wording
 MAX_LIST_SENTENCES = 3  # sentences of the best passage quoted for a list or wording question
 LIST_MARGIN_FACTOR = 2  # list sentences may score this many second_margins below the best
 LIST_ITEMS_AFTER_INTRO = 5  # items quoted after a sentence ending in "："
+MIN_SAID_CHARS = 12  # a shorter sentence found in the last answer may be there by chance
 
 
 @dataclass
@@ -131,6 +133,23 @@ class Answer:
             out["resolved_question"] = self.resolved_question
             out["context_used"] = self.context_used
         return out
+
+
+@dataclass(frozen=True)
+class AlreadySaid:
+    """The last answer (normalised), when a follow-up asks beyond it ("剩下的其他费用呢"), and
+    the follow-up's own words."""
+    answer: str
+    new_words: tuple[str, ...]
+
+    def covers(self, sentence: str) -> bool:
+        """Was this sentence quoted last, saying nothing of what the follow-up names nor of
+        others? One that does answers anew: "除了这些，电视台那边报了几回" from a sentence that
+        also gave the cases; "能跟别的减免叠加吗" from "同时适用其他专利收费减免政策的…".
+        Short ones ("2024年8月6日") may recur by chance and do not count."""
+        text = normalize(sentence).strip()
+        return (len(text) >= MIN_SAID_CHARS and text in self.answer and not OTHERS_THAN_SAID.search(text)
+                and not any(word in text for word in self.new_words))
 
 
 def not_found(query: Query, result: SearchResult | None = None, documents=None) -> Answer:
@@ -302,19 +321,20 @@ def about_another_year(query: Query, candidate: Candidate) -> bool:
 
 
 def answer(query: Query, result: SearchResult, documents: dict[str, IndexedDocument],
-           tuning: Tuning = Tuning()) -> Answer:
+           tuning: Tuning = Tuning(), already_said: AlreadySaid | None = None) -> Answer:
     """The cited answer to `query` from `result`, or "not found" (with related passages when
-    the evidence is not strong enough to answer but not negligible either)."""
+    the evidence is not strong enough to answer but not negligible either). `already_said` is
+    what the asker was told last and now asks beyond ("剩下的其他费用呢")."""
     decision, confidence = gate_decision(result, tuning)
     if decision == "answer":
-        reply = extract(query, result, documents, tuning)
+        reply = extract(query, result, documents, tuning, already_said)
     else:
         reply = not_found(query, result if decision == "related" else None, documents)
     return replace(reply, confidence=confidence)
 
 
 def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocument],
-            tuning: Tuning = Tuning()) -> Answer:
+            tuning: Tuning = Tuning(), already_said: AlreadySaid | None = None) -> Answer:
     """The answer the passages give once the gate lets the question through, or "not found"
     when no sentence states what is asked (benchmarks/calibrate.py calls it to learn the gate
     end to end)."""
@@ -335,6 +355,11 @@ def extract(query: Query, result: SearchResult, documents: dict[str, IndexedDocu
     candidates = score_sentences(query, hits)
     if not candidates:
         return not_found(query)
+    if already_said:
+        # What the last answer quoted comes after every other sentence: the asker has read it
+        # and asks for the rest ("PCT申请进入中国国家阶段的其他收费标准…" after the two
+        # sentences on the fees it is spared).
+        candidates = sorted(candidates, key=lambda c: already_said.covers(c.text))
     best = candidates[0]
     if intro is not None:
         # "哪些专利收费可以减缴": the list the documents give ("可以请求减缴下列专利收费：") is

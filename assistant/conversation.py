@@ -172,6 +172,16 @@ def points_back(question: str) -> bool:
     return bool(_POINTS_BACK.search(question))
 
 
+# "其他费用呢", "剩下的呢", "除了这俩，别的费用咋算": the asker wants what the last answer did not
+# say. Not 特别的, 级别的 ("有啥特别的地方", "批成了啥级别的"), which only contain 别的.
+OTHERS_THAN_SAID = re.compile(r"其他|其它|其余|剩下|剩余|除了|(?<![特级区类性个识辨分告派差鉴])别的")
+
+
+def asks_for_others(question: str) -> bool:
+    """Does the follow-up ask for what the last answer left out ("剩下的其他费用呢")?"""
+    return bool(OTHERS_THAN_SAID.search(question))
+
+
 def refers_to_document(question: str) -> bool:
     """Does the follow-up speak of "this policy/document" ("这份文件", "该办法", "它从哪天施行")?"""
     return bool(_DOCUMENT_PRONOUN.search(question))

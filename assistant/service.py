@@ -13,12 +13,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, fact_answer, not_found
+from .answer import EMPTY_TEXT, RELATED_POOL, AlreadySaid, Answer, answer, answer_threshold, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
-from .conversation import (asked_case, asks_only_which_ones, focus, history_questions, is_asked, is_fragment,
-                           last_answer, leads_to_ask, leans_on_context, naming_document, narrows, opens_new_topic, points_back, readings,
-                           refers_to_document, without_fillers)
+from .conversation import (asked_case, asks_for_others, asks_only_which_ones, focus, history_questions, is_asked,
+                           is_fragment, last_answer, leads_to_ask, leans_on_context, naming_document, narrows,
+                           opens_new_topic, points_back, readings, refers_to_document, without_fillers)
 from .document_facts import find_document_fact
 from .encoders import load_encoder
 from .errors import IndexCorruptError
@@ -160,7 +160,8 @@ class Assistant:
             reply = replace(reply, resolved_question=cleaned, context_used=False)
         return replace(reply, latency_ms=(time.perf_counter() - started) * 1000)
 
-    def _answer(self, text: str, top_k: int, filters: Filters | None = None) -> Answer:
+    def _answer(self, text: str, top_k: int, filters: Filters | None = None,
+                already_said: AlreadySaid | None = None) -> Answer:
         query = self.searcher.parse(text)
         allowed = allowed_documents(query.normalized, self.index.documents, filters, self.repealed)
         documents = self.index.documents if allowed is None else {
@@ -171,18 +172,19 @@ class Assistant:
         else:
             searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered, RELATED_POOL),
                                             allowed_docs=allowed)
-            reply = answer(query, searched, self.index.documents, self.tuning)
+            reply = answer(query, searched, self.index.documents, self.tuning, already_said)
         return replace(reply, citations=reply.citations[:max(1, top_k)])
 
     # ------------------------------------------------------------ follow-up questions
-    def _answer_reading(self, text: str, top_k: int, filters: Filters | None = None) -> Answer:
+    def _answer_reading(self, text: str, top_k: int, filters: Filters | None = None,
+                        already_said: AlreadySaid | None = None) -> Answer:
         """`_answer` of a reading of a follow-up, kept for the next turns (READINGS_KEPT)."""
-        key = (text, top_k, filters)
+        key = (text, top_k, filters, already_said)
         with self._readings_lock:
             if key in self._readings:
                 self._readings.move_to_end(key)
                 return self._readings[key]
-        reply = self._answer(text, top_k, filters)
+        reply = self._answer(text, top_k, filters, already_said)
         with self._readings_lock:
             self._readings[key] = reply
             while len(self._readings) > READINGS_KEPT:
@@ -255,13 +257,19 @@ class Assistant:
         `previous` is its reading with its own predecessor: its readings are candidates too. `older`
         is that predecessor: its readings are tried when no other is answered."""
         tokenizer = self.searcher.tokenizer
-        alone = self._answer_reading(question, top_k, filters)
+        own_words = tokenizer.content_words(normalize(focus(question)))
+        said = None
+        if previous_answer and asks_for_others(question):
+            # "剩下的其他费用呢": what the last answer quoted is not the answer again, unless it
+            # names what the follow-up names (one-character words like 局 are in every sentence).
+            # Measured on the conversation sets: +9 −1 (blind +3 −1).
+            said = AlreadySaid(previous_answer, tuple(word for word, _ in own_words if len(word) > 1))
+        alone = self._answer_reading(question, top_k, filters, said)
         if opens_new_topic(question):
             # "对了，减缴请求书能用我们自己做的表格吗？": the asker says a whole new question
             # follows. Of the 77 conversation last turns that open so, 73 are new topics.
             # Measured on the conversation sets: +1 −0 (dev12).
             return replace(alone, resolved_question=question, context_used=False)
-        own_words = tokenizer.content_words(normalize(focus(question)))
         case = asked_case(question) or ""  # "还有别的渠道吗，找人民调解行不行" → 找人民调解行不行
         case_words = tokenizer.content_words(normalize(case))
         fragment = is_fragment(question)
@@ -292,7 +300,7 @@ class Assistant:
         def answer_reading(text: str) -> Answer:
             # A reading may be tried more than once (the narrowing shortcut, the loop, the
             # refusal's fallback, the next turn): `_answer_reading` keeps it.
-            return self._answer_reading(text, top_k, filters)
+            return self._answer_reading(text, top_k, filters, said)
 
         def mentions(how: str, reply: Answer) -> bool:
             # An example reading must be about the case the follow-up names, not about the kind

@@ -634,3 +634,38 @@ def test_the_money_a_fragment_asks_about_is_named_by_an_amount(shipped_assistant
     # "罚没的钱呢": no quote says 钱; the amount in 元 is the money asked about.
     answer = shipped_assistant.ask("罚没的钱呢", history=turn("我是跑知产口的记者，天津21年一共查了多少起商标侵权的案子"))
     assert answer.found and answer.context_used and "1100万元" in answer.answer
+
+
+def test_asking_for_what_the_last_answer_left_out_is_recognised():
+    from assistant.conversation import asks_for_others
+
+    assert asks_for_others("剩下的其他费用呢")
+    assert asks_for_others("除了这俩，别的费用咋算")
+    assert not asks_for_others("它最后批成了啥级别的？")  # 级别的 only contains 别的
+    assert not asks_for_others("这个纲要有啥特别的地方")
+    assert not asks_for_others("那公司呢")
+
+
+@pytest.mark.slow
+def test_the_rest_is_not_the_sentences_the_last_answer_quoted(shipped_assistant):
+    """"剩下的其他费用呢" after the fees a PCT application is spared: the third sentence of that
+    item ("…其他收费标准依照国内部分执行"), not the two the asker has just read."""
+    question = "从国外走PCT进中国，要是中国局做的受理和检索，实质审查费还用交吗"
+    first = shipped_assistant.ask(question)
+    assert first.found and "免缴实质审查费" in first.answer and "依照国内部分执行" not in first.answer
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first.answer}]
+    answer = shipped_assistant.ask("剩下的其他费用呢", history=history)
+    assert answer.found and answer.context_used
+    assert "依照国内部分执行" in answer.answer and "免缴实质审查费" not in answer.answer
+
+
+@pytest.mark.slow
+def test_a_quoted_sentence_about_others_may_answer_again(shipped_assistant):
+    """"能和别的减缴叠着用吗" after the open-licence discount: the sentence already quoted says so
+    ("同时适用其他专利收费减免政策的…不得重复享受") and still answers."""
+    question = "开放许可期间的专利年费有优惠吗"
+    first = shipped_assistant.ask(question)
+    assert first.found and "不得重复享受" in first.answer
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first.answer}]
+    answer = shipped_assistant.ask("这个能和别的减缴叠着用吗", history=history)
+    assert answer.found and "不得重复享受" in answer.answer
