@@ -147,6 +147,12 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                           r"谁来?(?:审批|审查|审核|批准|批|负责|受理|管)|归谁管"),
                re.compile(_BUSINESS_NAME + r"|[两三四五六七八九十\d]+家|中心|学会|协会|商会|大学|学院|研究院|"
                           r"研究所|[局委厅署办]|委员会|法院|检察院|政府|医院")),
+    # "违规代理被查到，一般罚多少钱": the fine a rule sets for a case, which a year's total of
+    # fines collected ("罚没款总额1100万元") does not give. "去年罚了多少钱", "一共罚了多少" ask that
+    # total (a money question below).
+    AnswerKind("fine", re.compile(r"^(?!.*(?:罚了|罚没|一共|总共|总额|累计|全年|去年|今年|前年|\d{2}年|[一二]〇|二零)).*"
+                                  r"罚(?:款|钱)?(?:金额|数额)?(?:是|有|要|会|得|能)?(?:大概|一般|大约)?多少"),
+               re.compile(r"罚款\s*\d|处以?[^，。；]{0,12}罚款|罚款(?:金额|数额)|\d+\s*倍以下|[一二三四五六七八九十]倍以下")),
     # "专利值多少钱" asks what it is worth (an evaluation), not a price to pay; "其他收费标准是按啥
     # 执行的" asks the rule it follows ("依照国内部分执行"), not an amount.
     AnswerKind("money", re.compile(r"(?<!值)多少钱|(?:挣|赚|收入|工资|薪水|月薪|年薪|利润|所得额)(?!率)[^，。？?、率]{0,5}多少|(?<![少减免])交多少|(?<![少减免])缴多少|收多少|费用是多少|收费标准是(?![按依参])|多少费|花多少|要花|收费多少|怎么收费|"

@@ -385,3 +385,12 @@ def test_where_a_meeting_was_held_wants_a_venue():
     assert kind_of("质押登记在哪办") == "procedure"  # where to file, not where an event was
     assert states("保护大会在哪开的", "天津市委理论学习中心组集体学习暨天津市知识产权保护大会在天津礼堂举行。")
     assert not states("保护大会在哪开的", "917日召开全市知识产权保护大会,体现了天津贯彻落实…的决心")
+
+
+def test_the_fine_a_rule_sets_is_not_a_years_total_of_fines():
+    total = "组织协调开展关键领域执法专项行动,全年共查办商标侵权案件441件,罚没款总额1100万元"
+    for question in ("违规代理被查到，一般罚多少钱？", "会另外罚款吗？罚多少", "罚款金额是多少"):
+        assert kind_of(question) == "fine" and not states(question, total)
+    # The total asked as one ("罚了多少", "一共", a year) is money, which the total states.
+    for question in ("天津21年查了多少起卖山寨牌子的案子 罚了多少钱", "去年商标侵权罚没款一共多少钱"):
+        assert kind_of(question) == "money" and states(question, total)

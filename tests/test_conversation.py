@@ -669,3 +669,11 @@ def test_a_quoted_sentence_about_others_may_answer_again(shipped_assistant):
     history = [{"role": "user", "content": question}, {"role": "assistant", "content": first.answer}]
     answer = shipped_assistant.ask("这个能和别的减缴叠着用吗", history=history)
     assert answer.found and "不得重复享受" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_follow_up_asking_the_fine_for_a_case_is_not_answered_by_a_years_total(shipped_assistant):
+    """No document sets a fine for a case; "罚没款总额1100万元" is 2021's total."""
+    answer = shipped_assistant.ask("违规代理被查到，一般罚多少钱？", history=turn("天津2022年代理行业蓝天整治主要打击啥？"))
+    assert not answer.found
+    assert "1100万元" in shipped_assistant.ask("天津21年查了多少起卖山寨牌子的案子，罚了多少钱").answer
