@@ -96,6 +96,9 @@ PROCEDURE_ASKED = re.compile(r"(?<!了)(?<!了该)(?:如何|怎么|怎样|咋)(?
                               r"(?:哪些|什么|啥)(?:材料|手续|证明|资料)|(?:流程|手续)是")
 # The first matching kind applies. A question of a kind none of the top sentences can
 # answer ("申请注册商标要交多少钱" over documents with no trademark fees) is refused.
+# "第一批", "第二十二届", "第246次会议", "第七条" number a batch, an edition, a meeting or an
+# article: no place in a ranking.
+_NOT_A_PLACE = r"(?![一二三四五六七八九十\d]|批|期|届|次|轮|季|条|款|章|节|号|部分|阶段|项|个|年|天|日)"
 ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # "哪个区的有效发明专利最多": which one is the most; a total does not answer it.
     AnswerKind("most", re.compile(r"(?:哪|什么|谁)[^，。？?]{0,12}最(?:多|少|高|低|大|小|早|晚|快|强|长|短)|"
@@ -105,11 +108,11 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
                                   # "考核排第一的是哪个区": the top one
                                   r"(?:排|排名|排在|名列)第[一1](?:名)?的?(?:是)?(?:哪|什么|谁)|第一名是(?:哪|谁|什么)|"
                                   r"(?:哪|什么|谁)[^，。？?]{0,12}(?:排名|排在|排|名列)第[一1]"),
-               re.compile(r"最|第[一1]|首位|居首|之首|排名|冠军|榜首|领先|首个|首家")),
+               re.compile(r"最|第[一1]" + _NOT_A_PLACE + r"|首位|居首|之首|排名|冠军|榜首|领先|首个|首家")),
     # "在全国排第几": a rank, which a figure alone ("31.3件") does not give. With the "得最多的" form
     # above, measured: conversation sets +2 −0 (dev13, dev15), single-question sets unchanged.
     AnswerKind("rank", re.compile(r"排(?:在)?第几|第几名|排(?:名)?(?:多少|第几|几名)|名次"),
-               re.compile(r"第[一二三四五六七八九十\d]+|位居|位列|名列|排名|首位|居首|前列|前[一二三四五六七八九十\d]+")),
+               re.compile(r"第[一二三四五六七八九十\d]+" + _NOT_A_PLACE + r"|位居|位列|名列|排名|首位|居首|前列|前[一二三四五六七八九十\d]+")),
     # A phone number, web address, e-mail or street address: only a sentence that gives one
     # answers it ("咨询电话是多少" is not answered by a count; "具体地址" not by a district named).
     AnswerKind("contact", re.compile(r"(?:电话|热线)(?:号码?)?(?:是|为)?(?:多少|什么|几号)|联系电话|咨询电话|服务热线|"

@@ -394,3 +394,10 @@ def test_the_fine_a_rule_sets_is_not_a_years_total_of_fines():
     # The total asked as one ("罚了多少", "一共", a year) is money, which the total states.
     for question in ("天津21年查了多少起卖山寨牌子的案子 罚了多少钱", "去年商标侵权罚没款一共多少钱"):
         assert kind_of(question) == "money" and states(question, total)
+
+
+def test_a_batch_or_an_edition_is_no_place_in_a_ranking():
+    batch = "确定将茶淀玫瑰香葡萄、小站稻、独流老醋等3件地理标志列入全国第一批地理标志运用促进重点联系指导名录"
+    assert not states("考核排第一的是哪个区", batch)
+    assert not states("在全国排第几", "在第二十二届中国专利奖评比中,天津专利权人荣获20项奖励")
+    assert states("在全国排第几", "我市前三批非正常专利申请撤回率达到99.1%,位居全国第三")
