@@ -56,7 +56,8 @@ def test_grants_and_prices_in_everyday_words_want_an_amount():
     assert kind_of("执行什么收费标准") is None  # which rule, not an amount
     assert kind_of("进国家阶段其他收费标准是按啥执行的") is None  # nor is the rule it follows
     assert kind_of("复审的收费标准是多少") == "money"
-    assert kind_of("假冒专利罚款多少") == "money" and kind_of("专利押给银行能贷多少") == "money"
+    assert kind_of("假冒专利罚了多少钱") == "money" and kind_of("专利押给银行能贷多少") == "money"
+    assert kind_of("假冒专利罚款多少") == "fine"  # the fine for a case (see the test below)
     assert kind_of("授信额度有多大") == "money" and kind_of("这个咨询收不收费") == "money"
     assert states("能贷多少", "全年专利质押融资金额12.3亿元") and states("收不收费", "咨询服务免收费用，免缴")
     assert not states("罚款多少", "全年查处假冒专利案件36件")  # a count of cases is no fine
