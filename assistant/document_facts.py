@@ -75,6 +75,16 @@ def names_document(question: str, meta) -> bool:
     return any(f"{n}号" in plain_question for n in _NUMBER_IN_DOC_NUMBER.findall(meta.doc_number or ""))
 
 
+def names_another_document(question: str, documents: dict[str, IndexedDocument]) -> bool:
+    """Does the question name a document by a number no shipped document has ("财税2024年23号
+    那个通知是哪天印发的": a notice the 594 announcement cites, also when read after a question
+    naming 594)? Its date, issuer or number is not one of theirs."""
+    asked = set(_NUMBER_IN_DOC_NUMBER.findall(normalize(question)))
+    own = {n for d in documents.values()
+           for n in _NUMBER_IN_DOC_NUMBER.findall(f"{d.meta.doc_number or ''} {d.meta.short_title or ''}")}
+    return bool(asked - own)
+
+
 def _date_forms(iso: str) -> tuple[str, tuple[str, ...]]:
     """2022-02-28 → ("2022年2月28日", and the forms it may take in an extracted text)."""
     year, month, day = (int(part) for part in iso.split("-"))
@@ -94,6 +104,8 @@ def find_document_fact(query: Query, documents: dict[str, IndexedDocument],
     kind = query.intent.document_fact
     if kind is None:
         return None
+    if names_another_document(query.text, documents):
+        return None  # not even the document a follow-up's "这个通知" seemed to mean
     named = [documents[meant]] if meant in documents else [d for d in documents.values()
                                                            if names_document(query.text, d.meta)]
     if not named:

@@ -19,7 +19,7 @@ from .config import Settings
 from .conversation import (asked_case, asks_for_others, asks_only_which_ones, focus, history_questions, is_asked,
                            is_fragment, last_answer, leads_to_ask, leans_on_context, naming_document, narrows,
                            opens_new_topic, points_back, readings, refers_to_document, without_fillers)
-from .document_facts import find_document_fact
+from .document_facts import find_document_fact, names_another_document
 from .encoders import load_encoder
 from .errors import IndexCorruptError
 from .index import BuildReport, ProgressFn, build_index
@@ -167,7 +167,11 @@ class Assistant:
         documents = self.index.documents if allowed is None else {
             d: doc for d, doc in self.index.documents.items() if d in allowed}
         fact = find_document_fact(query, documents)
-        if fact is not None:
+        if fact is None and query.intent.document_fact and names_another_document(query.text, self.index.documents):
+            # "财税2024年23号那个通知是哪天印发的": the date closing the 594 announcement that cites
+            # it is not that notice's. No shipped text gives the facts of the notices it cites.
+            reply = not_found(query)
+        elif fact is not None:
             reply = fact_answer(query, fact, self.index.documents[fact.doc_id], self.index.chunks_of(fact.doc_id))
         else:
             searched = self.searcher.search(query, top_k=max(top_k, self.tuning.chunks_considered, RELATED_POOL),

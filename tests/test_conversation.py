@@ -677,3 +677,13 @@ def test_a_follow_up_asking_the_fine_for_a_case_is_not_answered_by_a_years_total
     answer = shipped_assistant.ask("违规代理被查到，一般罚多少钱？", history=turn("天津2022年代理行业蓝天整治主要打击啥？"))
     assert not answer.found
     assert "1100万元" in shipped_assistant.ask("天津21年查了多少起卖山寨牌子的案子，罚了多少钱").answer
+
+
+@pytest.mark.slow
+def test_a_notice_named_by_a_number_no_shipped_document_has_gets_no_date_of_another(shipped_assistant):
+    """财税〔2024〕23号 is cited by the 594 announcement; its date is in no shipped text, and
+    594's own date ("2024年8月6日") is not it, alone or after a question about 594."""
+    question = "财税2024年23号那个通知是哪天印发的？"
+    assert not shipped_assistant.ask(question).found
+    assert not shipped_assistant.ask(question, history=turn("594号公告是依据哪几个通知出的？")).found
+    assert "2024年8月6日" in shipped_assistant.ask("594号公告是哪天发的").answer
