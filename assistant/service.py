@@ -474,14 +474,15 @@ class Assistant:
         # names nothing the documents would have to mention.
         # What it asks for ("有什么前提条件", tagged a name) is answered by instances, not by the word.
         asked_in = normalize(question)
-        names = [w for w in self.searcher.tokenizer.names(focused)
-                 if w not in GENERIC_NOUNS and not is_asked(w, asked_in)]
+        names = [part for w in self.searcher.tokenizer.names(focused)
+                 if w not in GENERIC_NOUNS and not is_asked(w, asked_in) for part in self._parts(w, in_phrases)]
         if not all(coverage.named(w, in_phrases) for w in names):
             return False
         # What the question asks for ("面向哪些产业", "哪些费用") is answered by instances of it,
         # which need not repeat the word.
-        own_nouns = [(w, 1.0) for w in nouns if not _QUESTION_WORD.search(w) and not w.isdigit()
-                     and not is_asked(w, asked_in) and not leads_to_ask(w, asked_in, names)]
+        own_nouns = [(part, 1.0) for w in nouns if not _QUESTION_WORD.search(w) and not w.isdigit()
+                     and not is_asked(w, asked_in) and not leads_to_ask(w, asked_in, names)
+                     for part in self._parts(w, in_phrases)]
         new_nouns = [(w, weight) for w, weight in own_nouns if w not in previous_normalized]
         # Asking a fact (an amount, a date…) of something no document mentions ("那商标续展一次
         # 得交多少钱" after a patent fee): whatever the context finds is about something else.
@@ -503,6 +504,16 @@ class Assistant:
             if stating and not any(coverage.of_text(own_nouns, t, in_phrases) >= NEW_NOUN_COVERAGE for t in stating):
                 return False
         return True
+
+    def _parts(self, word: str, in_phrases) -> list[str]:
+        """A four-character word of jieba's dictionary that no document holds whole but whose two
+        halves both are ("国家验收" for "通过国家知识产权局验收", "通过考核" for "通过…考核验收")
+        is those two words; any other word is itself."""
+        coverage = self.searcher.coverage
+        if len(word) == 4 and not coverage.named(word, in_phrases) and all(
+                coverage.named(half, in_phrases) for half in (word[:2], word[2:])):
+            return [word[:2], word[2:]]
+        return [word]
 
     # ------------------------------------------------------------ wording lookup
     def lookup(self, phrase, limit: int = 20) -> list[PhraseMatch]:

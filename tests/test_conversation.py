@@ -687,3 +687,12 @@ def test_a_notice_named_by_a_number_no_shipped_document_has_gets_no_date_of_anot
     assert not shipped_assistant.ask(question).found
     assert not shipped_assistant.ask(question, history=turn("594号公告是依据哪几个通知出的？")).found
     assert "2024年8月6日" in shipped_assistant.ask("594号公告是哪天发的").answer
+
+
+@pytest.mark.slow
+def test_a_dictionary_compound_no_document_holds_whole_counts_by_its_halves(shipped_assistant):
+    """"国家验收" is one word to jieba; the summary says "通过国家知识产权局验收". Both halves
+    are in the documents, so the follow-up names nothing they never mention."""
+    answer = shipped_assistant.ask("市里那个是几月份过的国家验收？",
+                                   history=turn("我们是做家电的，天津那两个保护中心一共给多少家企业做了备案服务？"))
+    assert answer.found and answer.context_used and "3月份" in answer.answer
