@@ -60,6 +60,11 @@ _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 MONEY_NOUNS = frozenset("钱 钱数 金额 数额".split())
 # "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
 _EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")
+# "企业想去备案要满足啥条件": conditions asked, which only a quote stating some answers ("…低于30万元
+# 的企业", "符合下列条件之一的", "…的PCT申请，在…时，免缴"), not one reporting what was done.
+_ASKS_CONDITIONS = re.compile(r"(?:满足|符合|具备|够|达到|要|需要|得|有)(?:啥|什么|哪些|何种)(?:样的)?(?:条件|资格|门槛)|"
+                              r"条件是(?:啥|什么)")
+_STATES_CONDITIONS = re.compile(r"条件|低于|高于|不超过|不低于|符合|满足|应当|须|需|具备|之一|以上|以下|时[,，]|方可|的[,，]可以")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
 READINGS_KEPT = 512  # answers of follow-up readings kept for the next turns (a few kB each)
 
@@ -491,6 +496,10 @@ class Assistant:
         if asked.intent.kind and any(len(w) >= 2 and not coverage.named(w, in_phrases) for w, _ in new_nouns):
             return False
         if new_nouns and coverage.of_text(new_nouns, text, in_phrases) < NEW_NOUN_COVERAGE:
+            return False
+        if _ASKS_CONDITIONS.search(asked_in) and reply.citations and not _STATES_CONDITIONS.search(
+                normalize(reply.citations[0].quote)):
+            # Measured on the conversation sets: +3 −0 (dev18, dev19 ×2).
             return False
         if asked.intent.kind and own_nouns:
             # What it asks (a duration, an amount…) must be stated about what it names: "那补偿期

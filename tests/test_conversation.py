@@ -696,3 +696,13 @@ def test_a_dictionary_compound_no_document_holds_whole_counts_by_its_halves(ship
     answer = shipped_assistant.ask("市里那个是几月份过的国家验收？",
                                    history=turn("我们是做家电的，天津那两个保护中心一共给多少家企业做了备案服务？"))
     assert answer.found and answer.context_used and "3月份" in answer.answer
+
+
+@pytest.mark.slow
+def test_conditions_asked_are_answered_only_by_a_quote_stating_some(shipped_assistant):
+    """No document says what a company needs to be served by the protection centres: the
+    sentence counting the companies they served states no condition."""
+    history = turn("天津那两个保护中心一共给多少家企业做了备案服务？")
+    assert not shipped_assistant.ask("企业想去备案要满足啥条件", history=history).found
+    answer = shipped_assistant.ask("那公司要满足啥条件", history=turn("个人申请专利费减缴，收入要低于多少？"))
+    assert answer.found and "30万元" in answer.answer
