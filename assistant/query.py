@@ -89,9 +89,10 @@ AMOUNT_STATED = re.compile(AMOUNT)
 _BUSINESS_NAME = (r"有限公司|公司|集团|(?<!部)分行|支行|(?:中国|工商|农业|建设|交通|招商|浦发|民生|光大|兴业|中信|华夏|"
                   r"渤海|天津|北京|上海|邮政储蓄)银行|中国人民保险|中国平安|太平洋保险|中国人寿|"
                   r"[两三四五六七八九十\d]+家(?:企业|公司|机构|单位|银行)")
-# "批错了咋办" / "过期了怎么办" ask what follows a mishap, not how to file something: 咋办 /
-# 怎么办 right after 了 is no procedure (its answer is "应予更正", not a form or a window).
-PROCEDURE_ASKED = re.compile(r"(?<!了)(?<!了该)(?:如何|怎么|怎样|咋)(?:样)?(?:提交|办理|申请|递交|注册|登记|提出|办|填|报名|预约|领取|参赛|申报)|"
+# "批错了咋办" / "过期了怎么办" / "搞错了，怎么办" ask what follows a mishap, not how to file
+# something: 咋办 / 怎么办 right after 了 (or 了 and a pause: "被抢注了，咋申请…" still asks how to
+# apply) is no procedure (its answer is "应予更正", not a form or a window).
+PROCEDURE_ASKED = re.compile(r"(?<!了)(?<!了该)(?!(?<=了[，,\s])(?:如何|怎么|怎样|咋)样?办(?!理))(?:如何|怎么|怎样|咋)(?:样)?(?:提交|办理|申请|递交|注册|登记|提出|办|填|报名|预约|领取|参赛|申报)|"
                               r"(?:去|到|在|找)哪(?:里|儿)?(?:办|交|提交|递交|申请|登记|立案|注册)|"
                               r"(?:哪些|什么|啥)(?:材料|手续|证明|资料)|(?:流程|手续)是")
 # The first matching kind applies. A question of a kind none of the top sentences can

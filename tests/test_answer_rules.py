@@ -305,6 +305,9 @@ def test_what_to_do_when_something_went_wrong_is_not_a_procedure():
     # "批错了咋办" asks what follows a mistake ("应予更正"), not how to file something.
     assert kind_of("测试决定批错了咋办") != "procedure" and kind_of("要是审错了该怎么办") != "procedure"
     assert kind_of("测试登记怎么办") == "procedure" and kind_of("测试补贴咋办理") == "procedure"
+    # So too after a pause; but a pause does not stop "咋申请" from asking how to apply.
+    assert kind_of("审批决定要是自己搞错了，怎么办？") != "procedure"
+    assert kind_of("我的牌子被人抢注了，咋申请宣告无效啊") == "procedure"
 
 
 def test_an_income_or_profit_asked_is_an_amount_of_money_not_a_share():
