@@ -95,11 +95,11 @@ _BUSINESS_NAME = (r"有限公司|公司|集团|(?<!部)分行|支行|(?:中国|�
 PROCEDURE_ASKED = re.compile(r"(?<!了)(?<!了该)(?!(?<=了[，,\s])(?:如何|怎么|怎样|咋)样?办(?!理))(?:如何|怎么|怎样|咋)(?:样)?(?:提交|办理|申请|递交|注册|登记|提出|办|填|报名|预约|领取|参赛|申报)|"
                               r"(?:去|到|在|找)哪(?:里|儿)?(?:办|交|提交|递交|申请|登记|立案|注册)|"
                               r"(?:哪些|什么|啥)(?:材料|手续|证明|资料)|(?:流程|手续)是")
-# The first matching kind applies. A question of a kind none of the top sentences can
-# answer ("申请注册商标要交多少钱" over documents with no trademark fees) is refused.
 # "第一批", "第二十二届", "第246次会议", "第七条" number a batch, an edition, a meeting or an
 # article: no place in a ranking.
 _NOT_A_PLACE = r"(?![一二三四五六七八九十\d]|批|期|届|次|轮|季|条|款|章|节|号|部分|阶段|项|个|年|天|日)"
+# The first matching kind applies. A question of a kind none of the top sentences can
+# answer ("申请注册商标要交多少钱" over documents with no trademark fees) is refused.
 ANSWER_KINDS: tuple[AnswerKind, ...] = (
     # "哪个区的有效发明专利最多": which one is the most; a total does not answer it.
     AnswerKind("most", re.compile(r"(?:哪|什么|谁)[^，。？?]{0,12}最(?:多|少|高|低|大|小|早|晚|快|强|长|短)|"
