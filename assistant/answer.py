@@ -19,9 +19,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .chunking import Chunk
-from .conversation import OTHERS_THAN_SAID
 from .document_facts import DocumentFact
 from .gate import load_gate
 from .highlight import find_highlight
@@ -32,6 +32,9 @@ from .sentences import LIST_INTRO_ENDINGS, Candidate, first_title, is_heading, s
 from .store import IndexedDocument
 from .tokenize import bigrams, load_terms_file, normalize
 from .tuning import Tuning
+
+if TYPE_CHECKING:  # a follow-up's notion, used here only through covers()
+    from .conversation import AlreadySaid
 
 NOT_FOUND_TEXT = "抱歉，现有政策文件中没有找到能回答这个问题的内容。您可以换个说法再问，或直接咨询市知识产权局。"
 RELATED_TEXT = "抱歉，没有找到能直接回答这个问题的条文。下面是可能相关的条文，供您参考；也可以换个说法再问，或直接咨询市知识产权局。"
@@ -55,7 +58,6 @@ MAX_SENTENCES = 2  # unless the question asks for a list or for wording
 MAX_LIST_SENTENCES = 3  # sentences of the best passage quoted for a list or wording question
 LIST_MARGIN_FACTOR = 2  # list sentences may score this many second_margins below the best
 LIST_ITEMS_AFTER_INTRO = 5  # items quoted after a sentence ending in "："
-MIN_SAID_CHARS = 12  # a shorter sentence found in the last answer may be there by chance
 
 
 @dataclass
@@ -133,23 +135,6 @@ class Answer:
             out["resolved_question"] = self.resolved_question
             out["context_used"] = self.context_used
         return out
-
-
-@dataclass(frozen=True)
-class AlreadySaid:
-    """The last answer (normalised), when a follow-up asks beyond it ("剩下的其他费用呢"), and
-    the follow-up's own words."""
-    answer: str
-    new_words: tuple[str, ...]
-
-    def covers(self, sentence: str) -> bool:
-        """Was this sentence quoted last, saying nothing of what the follow-up names nor of
-        others? One that does answers anew: "除了这些，电视台那边报了几回" from a sentence that
-        also gave the cases; "能跟别的减免叠加吗" from "同时适用其他专利收费减免政策的…".
-        Short ones ("2024年8月6日") may recur by chance and do not count."""
-        text = normalize(sentence).strip()
-        return (len(text) >= MIN_SAID_CHARS and text in self.answer and not OTHERS_THAN_SAID.search(text)
-                and not any(word in text for word in self.new_words))
 
 
 def not_found(query: Query, result: SearchResult | None = None, documents=None) -> Answer:

@@ -182,6 +182,26 @@ def asks_for_others(question: str) -> bool:
     return bool(OTHERS_THAN_SAID.search(question))
 
 
+MIN_SAID_CHARS = 12  # a shorter sentence found in the last answer may be there by chance
+
+
+@dataclass(frozen=True)
+class AlreadySaid:
+    """The last answer (normalised), when a follow-up asks beyond it ("剩下的其他费用呢"), and
+    the follow-up's own words."""
+    answer: str
+    new_words: tuple[str, ...]
+
+    def covers(self, sentence: str) -> bool:
+        """Was this sentence quoted last, saying nothing of what the follow-up names nor of
+        others? One that does answers anew: "除了这些，电视台那边报了几回" from a sentence that
+        also gave the cases; "能跟别的减免叠加吗" from "同时适用其他专利收费减免政策的…".
+        Short ones ("2024年8月6日") may recur by chance and do not count."""
+        text = normalize(sentence).strip()
+        return (len(text) >= MIN_SAID_CHARS and text in self.answer and not OTHERS_THAN_SAID.search(text)
+                and not any(word in text for word in self.new_words))
+
+
 def refers_to_document(question: str) -> bool:
     """Does the follow-up speak of "this policy/document" ("这份文件", "该办法", "它从哪天施行")?"""
     return bool(_DOCUMENT_PRONOUN.search(question))

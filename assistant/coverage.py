@@ -57,6 +57,15 @@ class Coverage:
         """Does some indexed text contain the word or one of its synonyms?"""
         return any(self.document_frequency(alt) for alt in self.alternatives(word, extra))
 
+    def parts(self, word: str, extra: dict | None = None) -> list[str]:
+        """A four-character word that no indexed text holds whole but whose two halves both are
+        ("国家验收" for "通过国家知识产权局验收", "通过考核" for "通过…考核验收") stands for those
+        two words; any other word for itself."""
+        if len(word) == 4 and not self.named(word, extra) and all(self.named(half, extra)
+                                                                  for half in (word[:2], word[2:])):
+            return [word[:2], word[2:]]
+        return [word]
+
     def unknown_share(self, words, extra: dict | None = None) -> float:
         """Share of the words (by part-of-speech weight) that no indexed text contains, nor any
         of their synonyms: 北京 or 软件著作权 over documents that never mention them. `extra`:

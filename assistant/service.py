@@ -13,11 +13,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .answer import EMPTY_TEXT, RELATED_POOL, AlreadySaid, Answer, answer, answer_threshold, fact_answer, not_found
+from .answer import EMPTY_TEXT, RELATED_POOL, Answer, answer, answer_threshold, fact_answer, not_found
 from .chunking import DEFAULT_MAX_CHARS, chunker_version
 from .config import Settings
-from .conversation import (asked_case, asks_for_others, asks_only_which_ones, focus, history_questions, is_asked,
-                           is_fragment, last_answer, leads_to_ask, leans_on_context, naming_document, narrows,
+from .conversation import (AlreadySaid, asked_case, asks_for_others, asks_only_which_ones, focus, history_questions,
+                           is_asked, is_fragment, last_answer, leads_to_ask, leans_on_context, naming_document, narrows,
                            opens_new_topic, points_back, readings, refers_to_document, without_fillers)
 from .document_facts import find_document_fact, names_another_document
 from .encoders import load_encoder
@@ -61,8 +61,10 @@ MONEY_NOUNS = frozenset("钱 钱数 金额 数额".split())
 # "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
 _EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")
 # "企业想去备案要满足啥条件": conditions asked, which only a quote stating some answers ("…低于30万元
-# 的企业", "符合下列条件之一的", "…的PCT申请，在…时，免缴"), not one reporting what was done.
-_ASKS_CONDITIONS = re.compile(r"(?:满足|符合|具备|够|达到|要|需要|得|有)(?:啥|什么|哪些|何种)(?:样的)?(?:条件|资格|门槛)|"
+# 的企业", "符合下列条件之一的", "…的PCT申请，在…时，免缴"), not one reporting what was done. Spoken
+# forms (啥条件, 够…门槛) too: query._ASKS_CONDITIONS, which makes a list question, takes 什么条件 only
+# (啥 there cost +1 −2 in the twenty-fifth session).
+_FOLLOW_UP_ASKS_CONDITIONS = re.compile(r"(?:满足|符合|具备|够|达到|要|需要|得|有)(?:啥|什么|哪些|何种)(?:样的)?(?:条件|资格|门槛)|"
                               r"条件是(?:啥|什么)")
 _STATES_CONDITIONS = re.compile(r"条件|低于|高于|不超过|不低于|符合|满足|应当|须|需|具备|之一|以上|以下|时[,，]|方可|的[,，]可以")
 INDEX_LOCK_WAIT = 600.0  # seconds to wait for another process building the same index
@@ -479,15 +481,15 @@ class Assistant:
         # names nothing the documents would have to mention.
         # What it asks for ("有什么前提条件", tagged a name) is answered by instances, not by the word.
         asked_in = normalize(question)
-        names = [part for w in self.searcher.tokenizer.names(focused)
-                 if w not in GENERIC_NOUNS and not is_asked(w, asked_in) for part in self._parts(w, in_phrases)]
+        names = [part for w in self.searcher.tokenizer.names(focused) if w not in GENERIC_NOUNS
+                 and not is_asked(w, asked_in) for part in coverage.parts(w, in_phrases)]
         if not all(coverage.named(w, in_phrases) for w in names):
             return False
         # What the question asks for ("面向哪些产业", "哪些费用") is answered by instances of it,
         # which need not repeat the word.
         own_nouns = [(part, 1.0) for w in nouns if not _QUESTION_WORD.search(w) and not w.isdigit()
                      and not is_asked(w, asked_in) and not leads_to_ask(w, asked_in, names)
-                     for part in self._parts(w, in_phrases)]
+                     for part in coverage.parts(w, in_phrases)]
         new_nouns = [(w, weight) for w, weight in own_nouns if w not in previous_normalized]
         # Asking a fact (an amount, a date…) of something no document mentions ("那商标续展一次
         # 得交多少钱" after a patent fee): whatever the context finds is about something else.
@@ -497,7 +499,7 @@ class Assistant:
             return False
         if new_nouns and coverage.of_text(new_nouns, text, in_phrases) < NEW_NOUN_COVERAGE:
             return False
-        if _ASKS_CONDITIONS.search(asked_in) and reply.citations and not _STATES_CONDITIONS.search(
+        if _FOLLOW_UP_ASKS_CONDITIONS.search(asked_in) and reply.citations and not _STATES_CONDITIONS.search(
                 normalize(reply.citations[0].quote)):
             # Measured on the conversation sets: +3 −0 (dev18, dev19 ×2).
             return False
@@ -513,16 +515,6 @@ class Assistant:
             if stating and not any(coverage.of_text(own_nouns, t, in_phrases) >= NEW_NOUN_COVERAGE for t in stating):
                 return False
         return True
-
-    def _parts(self, word: str, in_phrases) -> list[str]:
-        """A four-character word of jieba's dictionary that no document holds whole but whose two
-        halves both are ("国家验收" for "通过国家知识产权局验收", "通过考核" for "通过…考核验收")
-        is those two words; any other word is itself."""
-        coverage = self.searcher.coverage
-        if len(word) == 4 and not coverage.named(word, in_phrases) and all(
-                coverage.named(half, in_phrases) for half in (word[:2], word[2:])):
-            return [word[:2], word[2:]]
-        return [word]
 
     # ------------------------------------------------------------ wording lookup
     def lookup(self, phrase, limit: int = 20) -> list[PhraseMatch]:
