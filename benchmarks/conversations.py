@@ -96,6 +96,9 @@ BLIND22 = BENCH / "conversations_blind22.jsonl"
 # Written by a helper at the start of the twenty-sixth session from the documents alone (60, ten of
 # each type, 29 with three turns, everyday wording from sixty new kinds of asker), before any change of that session.
 BLIND23 = BENCH / "conversations_blind23.jsonl"
+# Written by a helper at the start of the twenty-seventh session from the documents alone (60, ten of
+# each type, 32 with three turns, everyday wording from sixty new kinds of asker), before any change of that session.
+BLIND24 = BENCH / "conversations_blind24.jsonl"
 # Written by a helper late in the tenth session from the documents alone (48, every type eight
 # times); its failures were read in the eleventh session, so it is a development set.
 DEV7 = BENCH / "conversations_dev7.jsonl"
@@ -141,6 +144,9 @@ DEV22 = BENCH / "conversations_dev22.jsonl"
 # Written by a helper at the start of the twenty-sixth session from the documents alone (72, twelve of
 # each type, 42 with three turns, everyday words and five slips); its failures are read, a development set.
 DEV23 = BENCH / "conversations_dev23.jsonl"
+# Written by a helper at the start of the twenty-seventh session from the documents alone (72, twelve of
+# each type, 39 with three turns, everyday words and five slips); its failures are read, a development set.
+DEV24 = BENCH / "conversations_dev24.jsonl"
 SETS = {
     "conversations.jsonl": (CONVERSATIONS, "written blind before the conversation code; its failures were read "
                                            "while tuning the follow-up rules (sessions three and four), so no longer blind"),
@@ -190,6 +196,8 @@ SETS = {
                                              "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_blind23.jsonl": (BLIND23, "blind: written at the start of the twenty-sixth session from the documents "
                                              "alone (a helper that read no code and no other set); its failures are not read"),
+    "conversations_blind24.jsonl": (BLIND24, "blind: written at the start of the twenty-seventh session from the documents "
+                                             "alone (a helper that read no code and no other set); its failures are not read"),
     "conversations_dev5.jsonl": (DEV5, "a development set: written late in the eighth session from the documents "
                                        "alone, its failures read while fixing follow-ups (no new-topic conversations)"),
     "conversations_dev7.jsonl": (DEV7, "a development set: written late in the tenth session from the documents alone, "
@@ -220,6 +228,8 @@ SETS = {
                                          "documents alone, everyday words, 42 of its 72 with three turns, its failures read"),
     "conversations_dev23.jsonl": (DEV23, "a development set: written at the start of the twenty-sixth session from the "
                                          "documents alone, everyday words, 42 of its 72 with three turns, its failures read"),
+    "conversations_dev24.jsonl": (DEV24, "a development set: written at the start of the twenty-seventh session from the "
+                                         "documents alone, everyday words, 39 of its 72 with three turns, its failures read"),
 }
 # The sets SETS describes as blind: their failures are neither printed nor recorded.
 BLIND_SETS = {name for name, (_, about) in SETS.items() if about.startswith("blind:")}

@@ -77,7 +77,8 @@ def test_cmrc_sample_floors():
                                           ("conversations_blind20.jsonl", "conversations_blind20"),
                                           ("conversations_blind21.jsonl", "conversations_blind21"),
                                           ("conversations_blind22.jsonl", "conversations_blind22"),
-                                          ("conversations_blind23.jsonl", "conversations_blind23")])
+                                          ("conversations_blind23.jsonl", "conversations_blind23"),
+                                          ("conversations_blind24.jsonl", "conversations_blind24")])
 def test_conversation_floors(name, floors):
     """Follow-up questions (benchmarks/conversations.jsonl, the held-out and the blind set): the last turn
     of each conversation, answered with its history, by type."""
