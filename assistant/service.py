@@ -28,7 +28,7 @@ from .query import AMOUNT_STATED, answer_kind, clean_question, has_meaningful_te
 from .scope import Filters, allowed_documents, repealed_ids
 from .search import Searcher
 from .store import load_index, read_manifest, recorded_docs_dir
-from .tokenize import normalize, spell_out
+from .tokenize import NOUN_FLAGS, normalize, spell_out
 from .tuning import Tuning
 
 @dataclass
@@ -58,6 +58,8 @@ _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 # "罚没的钱呢": the money a fragment asks about is named by an amount ("罚没款总额1100万元").
 # Measured on the conversation sets: +2 −0 (blind19, dev18).
 MONEY_NOUNS = frozenset("钱 钱数 金额 数额".split())
+# …and the money a follow-up of its own asks about ("其他的钱怎么收") by a fee or an amount.
+_MONEY_SAID = re.compile(rf"费|{AMOUNT_STATED.pattern}")
 # "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
 _EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")
 # "企业想去备案要满足啥条件": conditions asked, which only a quote stating some answers ("…低于30万元
@@ -489,6 +491,7 @@ class Assistant:
         # which need not repeat the word.
         own_nouns = [(part, 1.0) for w in nouns if not _QUESTION_WORD.search(w) and not w.isdigit()
                      and not is_asked(w, asked_in) and not leads_to_ask(w, asked_in, names)
+                     and not self._money_said(w, focused, text, in_phrases)
                      for part in coverage.parts(w, in_phrases)]
         new_nouns = [(w, weight) for w, weight in own_nouns if w not in previous_normalized]
         # Asking a fact (an amount, a date…) of something no document mentions ("那商标续展一次
@@ -514,6 +517,18 @@ class Assistant:
                        for p in reply.parts if p.citation in by_number and asked.states_asked_kind(p.text)]
             if stating and not any(coverage.of_text(own_nouns, t, in_phrases) >= NEW_NOUN_COVERAGE for t in stating):
                 return False
+        return True
+
+    def _money_said(self, word: str, focused: str, text: str, in_phrases) -> bool:
+        """Is the money a follow-up asks about ("其他的钱怎么收") named by the answer's fee or
+        amount ("其他收费标准依照国内部分执行")? Not when what the money is for goes unsaid:
+        "注册商标的钱" is not answered by a patent fee. Measured on the conversation sets: +3 −0."""
+        if word not in MONEY_NOUNS or not _MONEY_SAID.search(text):
+            return False
+        tagged = [(w, flag) for w, flag in self.searcher.tokenizer.tagged(focused) if w != "的"]
+        for before, (w, _) in zip([None, *tagged], tagged):
+            if w == word and before and before[1] in NOUN_FLAGS and before[0] not in GENERIC_NOUNS:
+                return any(alt in text for alt in self.searcher.coverage.alternatives(before[0], in_phrases))
         return True
 
     # ------------------------------------------------------------ wording lookup

@@ -31,7 +31,7 @@ PUNCT = re.compile(r"[\W_]+", re.UNICODE)  # runs of punctuation and space
 
 # jieba part-of-speech flags of words that name what a question is about
 # (x: our user-dictionary terms, l/j: fixed phrases and abbreviations, eng: Latin words).
-_NOUN_FLAGS = frozenset({"n", "nr", "nrt", "ns", "nt", "nz", "nw", "ng", "vn", "an", "l", "j", "x", "eng", "b", "s"})
+NOUN_FLAGS = frozenset({"n", "nr", "nrt", "ns", "nt", "nz", "nw", "ng", "vn", "an", "l", "j", "x", "eng", "b", "s"})
 
 _NAME_FLAGS = frozenset({"ns", "nr", "nrt", "nt", "nz"})
 LONG_NOUN_CHARS = 4
@@ -413,7 +413,7 @@ class PolicyTokenizer:
         never mentions them, say a question is about something else (上海, 个体工商户)."""
         # A fixed expression (flag l: "算在里面", "说到底") is wording, not a thing named.
         return [w for w, flag in self.tagged(normalized)
-                if flag in _NAME_FLAGS or (flag in _NOUN_FLAGS and flag != "l" and len(w) >= LONG_NOUN_CHARS)]
+                if flag in _NAME_FLAGS or (flag in NOUN_FLAGS and flag != "l" and len(w) >= LONG_NOUN_CHARS)]
 
     def content_words(self, normalized: str) -> list[tuple[str, float]]:
         """Distinct question words with a weight by part of speech: names and nouns
@@ -427,7 +427,7 @@ class PolicyTokenizer:
         for word, flag in pairs:
             if not word.strip() or not _WORD_CHAR.search(word) or word in STOPWORDS:
                 continue
-            if flag in _NOUN_FLAGS or (flag == "m" and word.isdigit()):
+            if flag in NOUN_FLAGS or (flag == "m" and word.isdigit()):
                 weight = 1.0
             elif flag[:1] in ("v", "a"):
                 weight = 0.5

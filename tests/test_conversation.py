@@ -706,3 +706,17 @@ def test_conditions_asked_are_answered_only_by_a_quote_stating_some(shipped_assi
     assert not shipped_assistant.ask("企业想去备案要满足啥条件", history=history).found
     answer = shipped_assistant.ask("那公司要满足啥条件", history=turn("个人申请专利费减缴，收入要低于多少？"))
     assert answer.found and "30万元" in answer.answer
+
+
+@pytest.mark.slow
+def test_the_money_a_follow_up_asks_about_is_named_by_a_fee(shipped_assistant):
+    """"其他的钱怎么收" after the fees a PCT application is spared: 钱 is named by the answer's
+    收费 ("…其他收费标准依照国内部分执行"), not a word no document has. The money for something
+    the answer does not name ("注册商标的钱") still is."""
+    history = []
+    for question in ("PCT申请进入中国国家阶段，申请费要交吗？", "那提实审的时候呢"):
+        reply = shipped_assistant.ask(question, history=list(history))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply.answer}]
+    answer = shipped_assistant.ask("其他的钱怎么收", history=history)
+    assert answer.found and answer.context_used and "依照国内部分执行" in answer.answer
+    assert not shipped_assistant.ask("那注册商标的钱能少交吗？", history=turn("个人申请专利，费用能减多少")).found
