@@ -345,6 +345,10 @@ class Assistant:
                 if not (fragment or asks_document_fact):
                     return None  # the previous question's "when was it issued" must not answer a new ask
                 # "这份文件落款日期是哪天": the document's own date answers it, whatever words it uses.
+            elif fragment and asks_document_fact:
+                # "印发日期呢" asks a document's date, which no event's date answers ("2021122日,
+                # …座谈会在北京召开"). With the first turn's readings below: +1 −0 (dev24).
+                return None
             elif not mentions(reading.how, reply):
                 return None
             elif (asks_only_which_ones(question) and previous_answer and repeats_last_answer(reply)
@@ -358,7 +362,8 @@ class Assistant:
             return [(r, reply) for r in readings_tried if (reply := passes(r)) is not None]
 
         valid = answered(candidates)
-        if not valid and older and parsed.intent.kind is None:
+        # A document's own fact asked of the first turn's document is no out-of-scope kind.
+        if not valid and older and (parsed.intent.kind is None or asks_document_fact):
             # A third turn may lean on the first when nothing reads it with the second: "在园区里
             # 靠什么网点推" after "…质押融资这块有什么安排" and "今年跟哪家银行搞战略合作". Not for
             # one asking a kind of fact (an amount, a duration): those the first turn's subject

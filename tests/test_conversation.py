@@ -720,3 +720,15 @@ def test_the_money_a_follow_up_asks_about_is_named_by_a_fee(shipped_assistant):
     answer = shipped_assistant.ask("其他的钱怎么收", history=history)
     assert answer.found and answer.context_used and "依照国内部分执行" in answer.answer
     assert not shipped_assistant.ask("那注册商标的钱能少交吗？", history=turn("个人申请专利，费用能减多少")).found
+
+
+@pytest.mark.slow
+def test_a_document_fact_fragment_is_answered_only_by_a_documents_fact(shipped_assistant):
+    """"印发日期呢" asks a document's issue date: no event's date in a Tianjin sentence answers
+    it, and the third turn is read with the first, which named the 减缴办法."""
+    history = []
+    for question in ("16年财政部发的那个专利收费减缴办法是哪天开始施行的？", "跟以前规定对不上的地方？"):
+        reply = shipped_assistant.ask(question, history=list(history))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply.answer}]
+    answer = shipped_assistant.ask("印发日期呢", history=history)
+    assert answer.found and answer.mode == "document" and "2016年7月27日" in answer.answer
