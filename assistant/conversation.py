@@ -44,7 +44,8 @@ _PRONOUN_ALONE = re.compile(_PRONOUNS.format(qi=_QI_ALONE))
 # What `focus` drops: the leading cues (其中, 具体 stay: they narrow), a trailing 呢, end marks.
 _FILLER = re.compile(r"^(?:" + _CUES + r")|" + _TRAILING + r"|[？?！!。.\s]+$")
 # "This policy": a follow-up about the document the previous answer quoted.
-_DOCUMENT_PRONOUN = re.compile(r"(?:这|该|此|本|那)(?:个|份|项|部|篇)?(?:政策|文件|办法|通知|公告|规定|总结|要点|文|规划)|^它|它(?:是|从|哪|什么|啥|的)")
+_DOCUMENT_PRONOUN = re.compile(r"(?:这|该|此|本|那)(?:个|份|项|部|篇)?(?P<kind>政策|文件|办法|通知|公告|规定|总结|要点|文|规划)"
+                               r"|^它|它(?:是|从|哪|什么|啥|的)")
 SHORT_FOCUS_CHARS = 8  # a follow-up this short after its cue words is a fragment ("那公司呢")
 
 
@@ -205,6 +206,14 @@ class AlreadySaid:
 def refers_to_document(question: str) -> bool:
     """Does the follow-up speak of "this policy/document" ("这份文件", "该办法", "它从哪天施行")?"""
     return bool(_DOCUMENT_PRONOUN.search(question))
+
+
+def document_kind_named(question: str) -> str | None:
+    """The kind of document a follow-up's pointer names: "这个公告" → 公告 ("它", "这份文件" and
+    "这个政策" name none)."""
+    pointer = _DOCUMENT_PRONOUN.search(question)
+    kind = pointer.group("kind") if pointer else None
+    return None if kind in ("政策", "文件", "文") else kind
 
 
 def naming_document(question: str, title: str) -> str:

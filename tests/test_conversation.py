@@ -3,7 +3,7 @@ answers with the real model."""
 
 import pytest
 
-from assistant.conversation import (HistoryError, MAX_HISTORY_MESSAGES, focus, history_questions, is_fragment,
+from assistant.conversation import (HistoryError, MAX_HISTORY_MESSAGES, document_kind_named, focus, history_questions, is_fragment,
                                     leans_on_context, naming_document, narrows, readings, refers_to_document)
 from assistant.tokenize import collect_user_terms, tokenizer_for
 
@@ -732,3 +732,16 @@ def test_a_document_fact_fragment_is_answered_only_by_a_documents_fact(shipped_a
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply.answer}]
     answer = shipped_assistant.ask("印发日期呢", history=history)
     assert answer.found and answer.mode == "document" and "2016年7月27日" in answer.answer
+
+
+@pytest.mark.slow
+def test_this_announcement_is_the_cited_document_of_that_kind(shipped_assistant):
+    """"这个公告是哪天发的" after an answer citing both the 594 announcement and the 减缴办法 (a
+    notice): the announcement's date, not the notice's."""
+    first = "国知局24年那个调专利收费的公告，开放许可那段时间年费能打几折"
+    history = turn(first, shipped_assistant.ask(first).answer)
+    second = "我们是事业单位，本来按减缴办法就能减85%，这俩能叠一块用吗"
+    history += turn(second, shipped_assistant.ask(second, history=list(history)).answer)
+    answer = shipped_assistant.ask("这个公告是哪天发的来着", history=history)
+    assert answer.found and "2024年8月6日" in answer.answer and "2016年" not in answer.answer
+    assert document_kind_named("这个公告是哪天发的") == "公告" and document_kind_named("它是哪天发的") is None
