@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .errors import AssistantError
 from .places import gazetteer, places_named
 from .query import clean_question, has_meaningful_text, named_years
-from .tokenize import A_NOT_A, PolicyTokenizer, normalize
+from .tokenize import A_NOT_A, NOUN_FLAGS, STOPWORDS, PolicyTokenizer, normalize
 
 MAX_HISTORY_MESSAGES = 10
 ROLES = ("user", "assistant")
@@ -307,6 +307,31 @@ def asked_case(question: str) -> str | None:
     return case if len(re.sub(_QUESTION_WORDS + "|[都还有是分别呢吗啊]", "", case)) >= 2 else None
 
 
+_POINTER_TOKENS = frozenset("这个 这项 这次 这 那个 那项 那次 该 此".split())
+
+
+def pointed_phrase(new_normalized: str, previous_normalized: str, tokenizer: PolicyTokenizer) -> tuple[str, str] | None:
+    """The word a pointer names ("这个考核") and the whole phrase the last question called it
+    ("各区保护考核"): the nouns and verbs just before it there, up to a 的 (three at most)."""
+    tokens = [w for w, _ in tokenizer.tagged(new_normalized)]
+    for pointer, word in zip(tokens, tokens[1:]):
+        if pointer not in _POINTER_TOKENS or len(word) < 2:
+            continue
+        before = tokenizer.tagged(previous_normalized)
+        for i, (w, _) in enumerate(before):
+            if w != word:
+                continue
+            start = i
+            while start > 0 and i - start < 3 and before[start - 1][0] not in STOPWORDS and (
+                    before[start - 1][1] in NOUN_FLAGS - {"x"} or before[start - 1][1] in ("v", "vn")
+                    or before[start - 1][0].startswith("各")):
+                start -= 1
+            if start < i:
+                return word, "".join(w for w, _ in before[start:i + 1])
+        return None
+    return None
+
+
 def _frame(previous_normalized: str, new_normalized: str, years_before, tokenizer: PolicyTokenizer) -> list[str]:
     """What frames the previous question (its names, places, years) and the new one does not
     name: kept by a reading that drops the previous question's own item (a sibling, an example)."""
@@ -367,6 +392,14 @@ def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[R
             frame = _frame(previous_normalized, new_normalized, years_before, tokenizer)
             out.append(Reading(" ".join([*frame, new]) + (asked.group(0) if asked else ""), "sibling"))
     stripped = _PRONOUN_ALONE.sub("", new) or new
+    pointed = pointed_phrase(new_normalized, previous_normalized, tokenizer)
+    if pointed:
+        # "这个考核22年还接着搞吗" after "…头一回搞的各区保护考核…": the 考核 of the last
+        # question, 各区保护考核, which a 2022 sentence names, not any 考核. Measured on the
+        # conversation sets: +1 −0 (dev24).
+        word, phrase = pointed
+        stripped = stripped.replace(word, phrase, 1)
+        carried = [w for w in carried if w not in phrase]
     if carried:
         out.append(Reading(" ".join(carried) + " " + stripped, "carried"))
     case = asked_case(question)

@@ -5,7 +5,7 @@ import pytest
 
 from assistant.conversation import (HistoryError, MAX_HISTORY_MESSAGES, document_kind_named, focus, history_questions, is_fragment,
                                     leans_on_context, naming_document, narrows, readings, refers_to_document)
-from assistant.tokenize import collect_user_terms, tokenizer_for
+from assistant.tokenize import collect_user_terms, normalize, tokenizer_for
 
 
 @pytest.fixture(scope="module")
@@ -745,3 +745,23 @@ def test_this_announcement_is_the_cited_document_of_that_kind(shipped_assistant)
     answer = shipped_assistant.ask("这个公告是哪天发的来着", history=history)
     assert answer.found and "2024年8月6日" in answer.answer and "2016年" not in answer.answer
     assert document_kind_named("这个公告是哪天发的") == "公告" and document_kind_named("它是哪天发的") is None
+
+
+def test_a_pointer_names_the_whole_phrase_of_the_last_question(tokenizer):
+    """"这个考核" after "…头一回搞的各区保护考核…" is 各区保护考核; the phrase stops at a function
+    word ("想知道" is not part of it) and a pointer at nothing the last question said finds none."""
+    from assistant.conversation import pointed_phrase
+
+    previous = normalize("想知道21年市局头一回搞的各区保护考核，一共考了几个区？")
+    assert pointed_phrase(normalize("这个考核22年还接着搞吗"), previous, tokenizer) == ("考核", "各区保护考核")
+    assert pointed_phrase(normalize("这个大会是哪天开的"), previous, tokenizer) is None
+    assert pointed_phrase(normalize("那22年呢"), previous, tokenizer) is None
+
+
+@pytest.mark.slow
+def test_a_pointed_follow_up_carries_the_phrase_it_points_at(shipped_assistant):
+    """"这个考核22年还接着搞吗" is answered by the 2022 point on the districts' protection review,
+    not by the 2022 work points' opening lines."""
+    answer = shipped_assistant.ask("这个考核22年还接着搞吗",
+                                   history=turn("想知道21年市局头一回搞的各区保护考核，一共考了几个区？"))
+    assert answer.found and answer.context_used and "扎实组织对各区知识产权保护工作考核" in answer.answer
