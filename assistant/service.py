@@ -61,6 +61,10 @@ _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")
 MONEY_NOUNS = frozenset("钱 钱数 金额 数额".split())
 # …and the money a follow-up of its own asks about ("其他的钱怎么收") by a fee or an amount.
 _MONEY_SAID = re.compile(rf"费|{AMOUNT_STATED.pattern}")
+# "比20年涨了多少", "较2020年": the year a figure is compared with. Measured on the conversation
+# sets: +1 −0 (dev24).
+_YEAR_WORD = r"(?:(?:19|20)?\d{2}年|(?:19|20)\d{2})"
+_COMPARED_WITH_YEAR = re.compile(rf"(?:比|较|相比|相较于?|对比){_YEAR_WORD}|(?:跟|和|与){_YEAR_WORD}相?比")
 # "学校这种事业单位", "像高校这类单位": an example, then the kind of thing it is.
 _EXAMPLE_OF = re.compile(r"^.+?(?:这种|这类|这样的|这一类|那种|那类|之类的?)(.+)$")
 # "企业想去备案要满足啥条件": conditions asked, which only a quote stating some answers ("…低于30万元
@@ -450,7 +454,9 @@ class Assistant:
         # figure: the answer must speak of the year the follow-up newly names, in a quote or its
         # section (not the title: "…2021年工作总结和2022年工作要点" names both years). Measured
         # on the conversation sets: +4 −0 (blind5, blind8, dev15 ×2).
-        new_years = [y for y in named_years(normalize(question)) if y not in named_years(previous_normalized)]
+        # A year compared with ("比20年涨了多少") is answered by "同比增长…": no year of its own.
+        new_years = [y for y in named_years(_COMPARED_WITH_YEAR.sub("", normalize(question)))
+                     if y not in named_years(previous_normalized)]
         if new_years:
             said = normalize(" ".join([*(p.plain() for p in shown), *(c.section for c in reply.citations)]))
             if not any(str(y) in said or f"{y % 100:02d}年" in said for y in new_years):

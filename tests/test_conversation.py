@@ -765,3 +765,12 @@ def test_a_pointed_follow_up_carries_the_phrase_it_points_at(shipped_assistant):
     answer = shipped_assistant.ask("这个考核22年还接着搞吗",
                                    history=turn("想知道21年市局头一回搞的各区保护考核，一共考了几个区？"))
     assert answer.found and answer.context_used and "扎实组织对各区知识产权保护工作考核" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_year_compared_with_needs_no_mention_of_its_own(shipped_assistant):
+    """"比20年涨了多少" is answered by "同比增长29.8%": 2020 is the year compared with, not one the
+    answer must name (as "那2022年呢" must be)."""
+    answer = shipped_assistant.ask("专利授权那边呢，比20年涨了多少",
+                                   history=turn("21年天津全年商标申请量是多少？"))
+    assert answer.found and answer.context_used and "29.8%" in answer.answer
