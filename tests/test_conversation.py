@@ -365,6 +365,8 @@ def test_an_a_not_a_question_asks_something_of_its_own():
     ("减缴请求批了以后怎么交钱？", "批了之后专利权人换了人，还没交的费怎么办？", "重新提交收费减缴请求"),
     # Rules that 打架 (conflict) and the one to 听谁的 (follow): 不一致 … 为准.
     ("专利减费这个办法是哪天开始执行的？", "它要是跟以前的规定打架了听谁的", "以本办法为准"),
+    # 中行 is the 中国银行.
+    ("天津21年知识产权质押融资搞得怎么样", "22年还跟中行合作吗", "中国银行天津分行开展战略合作"),
 ])
 def test_everyday_words_in_a_follow_up_are_understood(shipped_assistant, previous, question, quoted):
     answer = shipped_assistant.ask(question, history=turn(previous))
