@@ -246,3 +246,31 @@ def _numbered_item(question: str, document: IndexedDocument) -> DocumentFact | N
         unit = ordinals[-1][1]
         return DocumentFact(document.doc_id, "item", f"《{title}》共{last}{unit}，没有第{ordinals[-1][0]}{unit}。", (title,))
     return None
+
+
+# "第三点呢", "还有第三条？", "第二点展开说说": one item asked by its number and nothing else.
+_INLINE_ITEM_SECTION = re.compile(r"[一二三四五六七八九]是")
+_ITEM_ONLY = re.compile(r"^(?:还有|那|那么)?第([一二三四五六七八九])(点|条|个|项|方面)(?:呢|吗|是啥|是什么|讲的啥|说的啥|"
+                        r"(?:展开|具体|详细)?(?:说说|讲讲|说一下|讲一下))?[？?。！!\s]*$")
+
+
+def inline_list_item(question: str, chunks, previous_answer: str) -> DocumentFact | None:
+    """The chunk holding item N of an inline list ("…主要体现在:一是…。二是…。三是…。") the last
+    answer quoted the start of, when the follow-up asks only for "第N点": the chunker makes each
+    "N是…" a section of its own under the list's section. `chunks` are the index's chunks in
+    order, `previous_answer` normalised."""
+    asked = _ITEM_ONLY.match(normalize(question).strip())
+    if not asked or not previous_answer:
+        return None
+    item = f"{asked.group(1)}是"
+    quoted = [c for c in chunks if any(len(s) >= 8 and normalize(s) in previous_answer for s in c.sentence_texts())]
+    # The list the last answer quoted: the section its first item is in, or the one above an item.
+    lists = {(c.doc_id, c.section_path) for c in quoted if "一是" in c.text}
+    lists |= {(c.doc_id, c.section_path.rpartition(" › ")[0]) for c in quoted
+              if _INLINE_ITEM_SECTION.match(c.section_path.rpartition(" › ")[2])}
+    for chunk in chunks:
+        parent, _, last = chunk.section_path.rpartition(" › ")
+        if last.startswith(item) and (chunk.doc_id, parent) in lists:
+            return DocumentFact(chunk.doc_id, "item", f"第{asked.group(1)}{asked.group(2)}：", (),
+                                (chunk.start, chunk.end))
+    return None

@@ -776,3 +776,18 @@ def test_a_year_compared_with_needs_no_mention_of_its_own(shipped_assistant):
     answer = shipped_assistant.ask("专利授权那边呢，比20年涨了多少",
                                    history=turn("21年天津全年商标申请量是多少？"))
     assert answer.found and answer.context_used and "29.8%" in answer.answer
+
+
+@pytest.mark.slow
+def test_an_item_asked_by_number_is_the_item_of_the_list_just_quoted(shipped_assistant):
+    """"第二点展开说说" then "第三点呢" after the summary's shortcomings ("…主要体现在:一是…。
+    二是…。三是…。"): that list's second and third items, each in its own section of the index."""
+    first = "天津知识产权局2021年工作自己说有哪些不足"
+    history = turn(first, shipped_assistant.ask(first).answer)
+    second = shipped_assistant.ask("第二点展开说说", history=history)
+    assert second.found and second.context_used and "二是行政保护有短板" in second.answer
+    history += turn("第二点展开说说", second.answer)
+    third = shipped_assistant.ask("第三点呢", history=history)
+    assert third.found and "三是创新主体知识产权意识较弱" in third.answer and "二是" not in third.answer
+    # Without a list just quoted, a number names no item of it.
+    assert "三是创新主体" not in shipped_assistant.ask("第三点呢", history=turn("个人申请专利费减缴收入要低于多少")).answer
