@@ -51,8 +51,8 @@ CONTEXT_MARGIN = 0.25
 NEW_NOUN_COVERAGE = 0.5  # share (IDF-weighted) of the follow-up's new nouns its answer must mention
 # Nouns that name no topic ("有啥特别的地方", "哪方面") or name what is asked of a topic ("有啥
 # 意义", "结果咋样"), question words tagged as nouns (哪几个) and numbers: a follow-up's answer
-# need not repeat them.
-GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 内容 时候 时间 办法 意思 部分 一块 这块 那块 "
+# need not repeat them. 事 ("这个事市局是联合哪几个部门干的"): +1 −0 (dev24).
+GENERIC_NOUNS = frozenset("地方 方面 东西 情况 问题 事情 事儿 事 内容 时候 时间 办法 意思 部分 一块 这块 那块 "
                           "全部 所有 全体 整体 整个 同一 手里 手上 总共 一共 合计 总数 意义 作用 好处 结果 影响 效果 区别 "
                           "名义 专门".split())
 _QUESTION_WORD = re.compile(r"^(?:哪|啥|什么|多少|几)")

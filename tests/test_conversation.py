@@ -791,3 +791,13 @@ def test_an_item_asked_by_number_is_the_item_of_the_list_just_quoted(shipped_ass
     assert third.found and "三是创新主体知识产权意识较弱" in third.answer and "二是" not in third.answer
     # Without a list just quoted, a number names no item of it.
     assert "三是创新主体" not in shipped_assistant.ask("第三点呢", history=turn("个人申请专利费减缴收入要低于多少")).answer
+
+
+@pytest.mark.slow
+def test_this_matter_names_nothing_the_answer_must_repeat(shipped_assistant):
+    """"这个事市局是联合哪几个部门一起干的": 事 (this matter) is no topic of its own that the
+    answer ("联合市教委、市工信局,…沉睡专利…") would have to name."""
+    history = turn("我们是专精特新小巨人企业，市局22年对中小企业知识产权有啥扶持方向吗")
+    history += turn("听说要把高校放着没用的专利转给中小企业？怎么个转法")
+    answer = shipped_assistant.ask("这个事市局是联合哪几个部门一起干的", history=history)
+    assert answer.found and answer.context_used and "市教委" in answer.answer
