@@ -312,23 +312,25 @@ _POINTER_TOKENS = frozenset("这个 这项 这次 这 那个 那项 那次 该 �
 
 def pointed_phrase(new_normalized: str, previous_normalized: str, tokenizer: PolicyTokenizer) -> tuple[str, str] | None:
     """The word a pointer names ("这个考核") and the whole phrase the last question called it
-    ("各区保护考核"): the nouns and verbs just before it there, up to a 的 (three at most)."""
+    ("各区保护考核"): the nouns and verbs just before it there, up to a function word such as 的
+    (three at most)."""
     tokens = [w for w, _ in tokenizer.tagged(new_normalized)]
-    for pointer, word in zip(tokens, tokens[1:]):
-        if pointer not in _POINTER_TOKENS or len(word) < 2:
-            continue
-        before = tokenizer.tagged(previous_normalized)
-        for i, (w, _) in enumerate(before):
-            if w != word:
-                continue
+    # The first pointer followed by a word of two characters or more ("这个事" points at nothing).
+    word = next((w for pointer, w in zip(tokens, tokens[1:]) if pointer in _POINTER_TOKENS and len(w) >= 2), None)
+    if word is None:
+        return None
+    before = tokenizer.tagged(previous_normalized)
+
+    def modifies(token: str, flag: str) -> bool:
+        return token not in STOPWORDS and (flag in NOUN_FLAGS - {"x"} or flag in ("v", "vn") or token.startswith("各"))
+
+    for i, (w, _) in enumerate(before):
+        if w == word:
             start = i
-            while start > 0 and i - start < 3 and before[start - 1][0] not in STOPWORDS and (
-                    before[start - 1][1] in NOUN_FLAGS - {"x"} or before[start - 1][1] in ("v", "vn")
-                    or before[start - 1][0].startswith("各")):
+            while start > 0 and i - start < 3 and modifies(*before[start - 1]):
                 start -= 1
             if start < i:
-                return word, "".join(w for w, _ in before[start:i + 1])
-        return None
+                return word, "".join(t for t, _ in before[start:i + 1])
     return None
 
 

@@ -789,6 +789,10 @@ def test_an_item_asked_by_number_is_the_item_of_the_list_just_quoted(shipped_ass
     history += turn("第二点展开说说", second.answer)
     third = shipped_assistant.ask("第三点呢", history=history)
     assert third.found and "三是创新主体知识产权意识较弱" in third.answer and "二是" not in third.answer
+    # Nor from a document the asker has left out of the search.
+    kept_out = shipped_assistant.ask("第三点呢", history=history,
+                                     filters={"doc_ids": ["patent_fee_reduction_measures_2016.txt"]})
+    assert "三是创新主体" not in kept_out.answer
     # Without a list just quoted, a number names no item of it.
     assert "三是创新主体" not in shipped_assistant.ask("第三点呢", history=turn("个人申请专利费减缴收入要低于多少")).answer
 
