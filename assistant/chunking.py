@@ -36,7 +36,7 @@ ARTICLE = re.compile(rf"第[{_CN_NUM}\d]+条")
 # The clause stating why and on what a policy rests: "为贯彻…，根据《…》…，制定本办法".
 PURPOSE_CLAUSE = re.compile(r"^(?:第.{1,4}条\s*)?为(?:了|贯彻|进一步|加快|加强|落实|规范|促进|支持|更好)|"
                             r"(?:根据|依据|依照)《|制定本(?:办法|规定|细则|条例|措施)")
-_INLINE_ENUM = re.compile(rf"[{_CN_NUM}]{{1,3}}是")
+INLINE_ENUM = re.compile(rf"[{_CN_NUM}]{{1,3}}是")
 # The number a heading or item starts with ("一、", "(二十二)", "第三条", "六是", "1."): not a
 # count and not a topic. Read by answer highlighting and by follow-up suggestions.
 ENUMERATOR = re.compile(rf"^\s*(?:第[{_CN_NUM}\d]+(?:[章节条]|部分)|[（(][{_CN_NUM}\d]+[）)]|"
@@ -201,7 +201,7 @@ def sentences_with_sections(document: Document, max_sentence: int):
             heading_para = True
         for i, (s, e) in enumerate(split_sentences(text, p_start, p_end, max_sentence)):
             is_heading = heading_para and i == 0
-            if not is_heading and _INLINE_ENUM.match(text, s):
+            if not is_heading and INLINE_ENUM.match(text, s):
                 push(INLINE_LEVEL, heading_label(text[s:e]))
                 is_heading = True
             yield tuple(label for _, label in stack), s, e, is_heading

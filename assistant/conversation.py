@@ -308,6 +308,9 @@ def asked_case(question: str) -> str | None:
 
 
 _POINTER_TOKENS = frozenset("这个 这项 这次 这 那个 那项 那次 该 此".split())
+# What may stand before the word in the last question's phrase: nouns (not our user-dictionary
+# terms, flag x, which may be whole questions' words) and verbs ("保护考核").
+_MODIFIER_FLAGS = (NOUN_FLAGS - {"x"}) | {"v", "vn"}
 
 
 def pointed_phrase(new_normalized: str, previous_normalized: str, tokenizer: PolicyTokenizer) -> tuple[str, str] | None:
@@ -322,7 +325,7 @@ def pointed_phrase(new_normalized: str, previous_normalized: str, tokenizer: Pol
     before = tokenizer.tagged(previous_normalized)
 
     def modifies(token: str, flag: str) -> bool:
-        return token not in STOPWORDS and (flag in NOUN_FLAGS - {"x"} or flag in ("v", "vn") or token.startswith("各"))
+        return token not in STOPWORDS and (flag in _MODIFIER_FLAGS or token.startswith("各"))
 
     for i, (w, _) in enumerate(before):
         if w == word:
@@ -341,9 +344,14 @@ def _frame(previous_normalized: str, new_normalized: str, years_before, tokenize
     return frame + [f"{y}年" for y in years_before if str(y) not in new_normalized]
 
 
+def glued(previous: str, question: str) -> str:
+    """The follow-up with the previous question in front: "…要交吗，那提实审的时候呢"."""
+    return f"{previous.rstrip('？?。')}，{question}"
+
+
 def readings(question: str, previous: str, tokenizer: PolicyTokenizer) -> list[Reading]:
     """Candidate standalone readings of `question` after `previous` (alone first)."""
-    out = [Reading(question, "alone"), Reading(f"{previous.rstrip('？?。')}，{question}", "concatenated")]
+    out = [Reading(question, "alone"), Reading(glued(previous, question), "concatenated")]
     new = focus(question)
     new_normalized = normalize(new)
     previous_normalized = normalize(previous)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
+from .chunking import INLINE_ENUM, PATH_SEPARATOR
 from .query import Query
 from .store import IndexedDocument
 from .tokenize import PUNCT, normalize, titles_in
@@ -249,7 +250,6 @@ def _numbered_item(question: str, document: IndexedDocument) -> DocumentFact | N
 
 
 # "第三点呢", "还有第三条？", "第二点展开说说": one item asked by its number and nothing else.
-_INLINE_ITEM_SECTION = re.compile(r"[一二三四五六七八九]是")
 _ITEM_ONLY = re.compile(r"^(?:还有|那|那么)?第([一二三四五六七八九])(点|条|个|项|方面)(?:呢|吗|是啥|是什么|讲的啥|说的啥|"
                         r"(?:展开|具体|详细)?(?:说说|讲讲|说一下|讲一下))?[？?。！!\s]*$")
 
@@ -266,10 +266,10 @@ def inline_list_item(question: str, chunks, previous_answer: str) -> DocumentFac
     quoted = [c for c in chunks if any(len(s) >= 8 and normalize(s) in previous_answer for s in c.sentence_texts())]
     # The list the last answer quoted: the section its first item is in, or the one above an item.
     lists = {(c.doc_id, c.section_path) for c in quoted if "一是" in c.text}
-    lists |= {(c.doc_id, c.section_path.rpartition(" › ")[0]) for c in quoted
-              if _INLINE_ITEM_SECTION.match(c.section_path.rpartition(" › ")[2])}
+    lists |= {(c.doc_id, c.section_path.rpartition(PATH_SEPARATOR)[0]) for c in quoted
+              if INLINE_ENUM.match(c.section_path.rpartition(PATH_SEPARATOR)[2])}
     for chunk in chunks:
-        parent, _, last = chunk.section_path.rpartition(" › ")
+        parent, _, last = chunk.section_path.rpartition(PATH_SEPARATOR)
         if last.startswith(item) and (chunk.doc_id, parent) in lists:
             return DocumentFact(chunk.doc_id, "item", f"第{asked.group(1)}{asked.group(2)}：", (),
                                 (chunk.start, chunk.end))
